@@ -11,6 +11,7 @@
 #include "tok-cplc.h"
 #include "tok-error.h"
 #include "tok-gp-apdu.h"
+#include "tok-tlv.h"
 #include "tok-secret.h"
 #include "tok-status-word.h"
 #include "tok-tps-message.h"
