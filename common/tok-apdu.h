@@ -46,6 +46,9 @@ tok_apdu_new_from_data(guint8 cla,
 		       const guint8 *data,
 		       gsize len,
 		       gint le) G_GNUC_WARN_UNUSED_RESULT;
+/* A copy of @apdu with another Le (e.g. to resend after 6Cxx); @le as for tok_apdu_new(). */
+TokApdu *
+tok_apdu_new_with_le(const TokApdu *apdu, gint le) G_GNUC_WARN_UNUSED_RESULT TOK_NONNULL(1);
 TokApdu *
 tok_apdu_ref(TokApdu *apdu) TOK_NONNULL(1);
 void

@@ -73,8 +73,8 @@ G_BEGIN_DECLS
 #define TOK_SW_COOLKEY_BAD_WRAPPED_PRIV_KEY 0x9C22
 #define TOK_SW_COOLKEY_INTERNAL_ERROR	  0x9CFF
 
-/* "9C02 authentication failed": a static or per-family description for logs. Never NULL;
- * unknown words give "unknown status". */
+/* A static description for logs, e.g. "authentication failed" for 9C02 (the status word
+ * itself is not part of it). Never NULL; unknown words give "unknown status". */
 const gchar *
 tok_status_word_describe(guint16 sw);
 /* TRUE for 9000. Otherwise sets @error from the table: TOK_ERROR with the code that says what
