@@ -1,0 +1,38 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Internal helpers shared by the libtok-gp modules (not installed, not API).
+ */
+#pragma once
+
+#include <glib.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+G_BEGIN_DECLS
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_CIPHER_CTX, EVP_CIPHER_CTX_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_MAC_CTX, EVP_MAC_CTX_free)
+
+/* A fixed-size scratch buffer for key material that is wiped when it goes out of scope. */
+typedef struct {
+	guint8 data[64];
+} TokGpScratch;
+
+static inline void
+tok_gp_scratch_clear(TokGpScratch *scratch)
+{
+	OPENSSL_cleanse(scratch->data, sizeof(scratch->data));
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(TokGpScratch, tok_gp_scratch_clear)
+
+/* Copies @len bytes (loop, no memcpy in library code). */
+static inline void
+tok_gp_copy(guint8 *dst, const guint8 *src, gsize len)
+{
+	for (gsize i = 0; i < len; i++)
+		dst[i] = src[i];
+}
+
+G_END_DECLS
