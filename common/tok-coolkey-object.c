@@ -238,17 +238,6 @@ tok_coolkey_record_get_object_type(const TokCoolkeyRecord *record)
 	return (gchar)(record->object_id >> 24);
 }
 
-static gchar *
-tok_coolkey_object_id_to_string(guint32 object_id)
-{
-	guint8 type = (guint8)(object_id >> 24);
-	guint8 index = (guint8)(object_id >> 16);
-
-	if (g_ascii_isgraph(type) && g_ascii_isgraph(index) && (object_id & 0xFFFF) == 0)
-		return g_strdup_printf("%c%c", type, index);
-	return g_strdup_printf("%08X", object_id);
-}
-
 gchar *
 tok_coolkey_record_get_object_name(const TokCoolkeyRecord *record)
 {

@@ -17,6 +17,7 @@
 
 #include <glib-object.h>
 
+#include "tok-coolkey-apdu.h"
 #include "tok-macros.h"
 
 G_BEGIN_DECLS
@@ -63,15 +64,13 @@ G_BEGIN_DECLS
 #define TOK_CKK_EC		   3u
 #define TOK_CKC_X_509		   0u
 
-/* Object IDs: four bytes, usually <type char> <index char> 00 00. */
-#define TOK_COOLKEY_OBJECT_ID(type, index)                                                         \
-	((((guint32)(guint8)(type)) << 24) | (((guint32)(guint8)(index)) << 16))
-#define TOK_COOLKEY_OBJECT_ID_Z0    TOK_COOLKEY_OBJECT_ID('z', '0') /* 7A 30 00 00 */
+/* Object IDs (TOK_COOLKEY_OBJECT_ID(type, index)) come from tok-coolkey-apdu.h. */
+#define TOK_COOLKEY_OBJECT_ID_Z0    TOK_COOLKEY_OBJECT_ID_COMBINED /* 7A 30 00 00 */
 
 #define TOK_COOLKEY_CUID_SIZE	    10
 #define TOK_COOLKEY_Z0_HEADER_SIZE  20
 /* The applet refuses CREATE OBJECT sizes of 0x8000 and more: the most an encoder writes. */
-#define TOK_COOLKEY_OBJECT_MAX_SIZE 0x7FFF
+#define TOK_COOLKEY_OBJECT_MAX_SIZE TOK_COOLKEY_MAX_OBJECT_SIZE
 /* Upper bound on the (inflated) data block of z0 a decoder accepts: every offset in it is
  * 16 bits wide. Inflating stops there (decompression bombs). */
 #define TOK_COOLKEY_Z0_MAX_DATA	    0xFFFF

@@ -43,14 +43,14 @@ static const guint8 tok_gp_oid_scp[] = {0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B, 0x04
 TokGpPlatform
 tok_gp_platform_for_scp(guint8 scp)
 {
-	return (scp == TOK_GP_SCP02 || scp == TOK_GP_SCP03) ? TOK_GP_PLATFORM_GP211
+	return (scp == TOK_GP_APDU_SCP02 || scp == TOK_GP_APDU_SCP03) ? TOK_GP_PLATFORM_GP211
 							    : TOK_GP_PLATFORM_GP201;
 }
 
 gsize
 tok_gp_load_block_size(gsize channel_block_size, guint8 scp)
 {
-	gsize overhead = scp == TOK_GP_SCP01 ? 16 : 8;
+	gsize overhead = scp == TOK_GP_APDU_SCP01 ? 16 : 8;
 	if (channel_block_size <= overhead)
 		return 0;
 	return MIN(channel_block_size - overhead, (gsize)TOK_APDU_SHORT_MAX_DATA);
@@ -486,14 +486,14 @@ tok_gp_parse_initialize_update(const guint8 *data,
 	    !tok_reader_read_u8(&r, &tmp.scp, error))
 		return FALSE;
 
-	if (len == 28 && tmp.scp == TOK_GP_SCP01) {
+	if (len == 28 && tmp.scp == TOK_GP_APDU_SCP01) {
 		tmp.card_challenge_len = 8;
-	} else if (len == 28 && tmp.scp == TOK_GP_SCP02) {
+	} else if (len == 28 && tmp.scp == TOK_GP_APDU_SCP02) {
 		tmp.sequence_counter_len = 2;
 		tmp.card_challenge_len = 6;
 		if (!tok_reader_read_into(&r, tmp.sequence_counter, 2, error))
 			return FALSE;
-	} else if (len != 28 && tmp.scp == TOK_GP_SCP03) {
+	} else if (len != 28 && tmp.scp == TOK_GP_APDU_SCP03) {
 		tmp.card_challenge_len = 8;
 		if (!tok_reader_read_u8(&r, &tmp.i, error))
 			return FALSE;

@@ -62,9 +62,9 @@ G_BEGIN_DECLS
 #define TOK_GP_DEFAULT_APPLET_MEMORY_SIZE 5000
 #define TOK_GP_DEFAULT_CHANNEL_BLOCK_SIZE 224
 
-#define TOK_GP_SCP01 0x01
-#define TOK_GP_SCP02 0x02
-#define TOK_GP_SCP03 0x03
+#define TOK_GP_APDU_SCP01 0x01
+#define TOK_GP_APDU_SCP02 0x02
+#define TOK_GP_APDU_SCP03 0x03
 
 typedef enum {
 	TOK_GP_PLATFORM_GP201, /* GP 2.0.1 / OP 2.0.1, SCP01 */
@@ -183,7 +183,7 @@ tok_gp_parse_select_fci(const guint8 *data, gsize len, TokGpFci *out, GError **e
 typedef struct {
 	guint8 kdd[TOK_GP_KDD_LEN];
 	guint8 key_version;
-	guint8 scp; /* TOK_GP_SCP01/02/03 from the key information */
+	guint8 scp; /* TOK_GP_APDU_SCP01/02/03 from the key information */
 	guint8 i;   /* SCP03 "i" parameter; 0 for SCP01/SCP02 */
 	guint8 sequence_counter_len; /* 0; 2 (SCP02); 3 (SCP03, 32-byte form) */
 	guint8 sequence_counter[TOK_GP_MAX_SEQUENCE_LEN];

@@ -58,17 +58,17 @@ test_aid_constants(void)
 static void
 test_helpers(void)
 {
-	g_assert_cmpint(tok_gp_platform_for_scp(TOK_GP_SCP01), ==, TOK_GP_PLATFORM_GP201);
-	g_assert_cmpint(tok_gp_platform_for_scp(TOK_GP_SCP02), ==, TOK_GP_PLATFORM_GP211);
-	g_assert_cmpint(tok_gp_platform_for_scp(TOK_GP_SCP03), ==, TOK_GP_PLATFORM_GP211);
+	g_assert_cmpint(tok_gp_platform_for_scp(TOK_GP_APDU_SCP01), ==, TOK_GP_PLATFORM_GP201);
+	g_assert_cmpint(tok_gp_platform_for_scp(TOK_GP_APDU_SCP02), ==, TOK_GP_PLATFORM_GP211);
+	g_assert_cmpint(tok_gp_platform_for_scp(TOK_GP_APDU_SCP03), ==, TOK_GP_PLATFORM_GP211);
 	g_assert_cmpint(tok_gp_platform_for_scp(0x00), ==, TOK_GP_PLATFORM_GP201);
-	g_assert_cmpuint(tok_gp_load_block_size(TOK_GP_DEFAULT_CHANNEL_BLOCK_SIZE, TOK_GP_SCP01), ==, 208);
-	g_assert_cmpuint(tok_gp_load_block_size(TOK_GP_DEFAULT_CHANNEL_BLOCK_SIZE, TOK_GP_SCP02), ==, 216);
-	g_assert_cmpuint(tok_gp_load_block_size(TOK_GP_DEFAULT_CHANNEL_BLOCK_SIZE, TOK_GP_SCP03), ==, 216);
-	g_assert_cmpuint(tok_gp_load_block_size(242, TOK_GP_SCP01), ==, 226);
-	g_assert_cmpuint(tok_gp_load_block_size(16, TOK_GP_SCP01), ==, 0);
-	g_assert_cmpuint(tok_gp_load_block_size(8, TOK_GP_SCP02), ==, 0);
-	g_assert_cmpuint(tok_gp_load_block_size(4000, TOK_GP_SCP02), ==, 255);
+	g_assert_cmpuint(tok_gp_load_block_size(TOK_GP_DEFAULT_CHANNEL_BLOCK_SIZE, TOK_GP_APDU_SCP01), ==, 208);
+	g_assert_cmpuint(tok_gp_load_block_size(TOK_GP_DEFAULT_CHANNEL_BLOCK_SIZE, TOK_GP_APDU_SCP02), ==, 216);
+	g_assert_cmpuint(tok_gp_load_block_size(TOK_GP_DEFAULT_CHANNEL_BLOCK_SIZE, TOK_GP_APDU_SCP03), ==, 216);
+	g_assert_cmpuint(tok_gp_load_block_size(242, TOK_GP_APDU_SCP01), ==, 226);
+	g_assert_cmpuint(tok_gp_load_block_size(16, TOK_GP_APDU_SCP01), ==, 0);
+	g_assert_cmpuint(tok_gp_load_block_size(8, TOK_GP_APDU_SCP02), ==, 0);
+	g_assert_cmpuint(tok_gp_load_block_size(4000, TOK_GP_APDU_SCP02), ==, 255);
 }
 
 static void
