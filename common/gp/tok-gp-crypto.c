@@ -623,7 +623,10 @@ tok_gp_crypto_random(TokGpCrypto *self, guint8 *out, gsize len, GError **error)
 {
 	if (len == 0)
 		return TRUE;
-	if (out == NULL || len > G_MAXINT || RAND_bytes_ex(self->libctx, out, len, 0) != 1) {
+	/* The default context's DRBG, not the private library context's: OpenSSL 3.0 can crash at
+	 * exit when a private context's DRBG was used in one thread and the context is freed in
+	 * another (openssl/openssl#16778), and random bytes need no legacy algorithm anyway. */
+	if (out == NULL || len > G_MAXINT || RAND_bytes(out, (int)len) != 1) {
 		tok_error_set_openssl(error, "failed to generate random bytes");
 		return FALSE;
 	}
