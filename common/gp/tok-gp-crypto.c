@@ -284,6 +284,22 @@ tok_gp_aes_index(gsize key_len, GError **error)
 }
 
 gboolean
+tok_gp_crypto_des3_cbc_zero_iv(TokGpCrypto *self,
+			       gboolean encrypt,
+			       TokSecret *key,
+			       const guint8 *in,
+			       gsize len,
+			       guint8 *out,
+			       GError **error)
+{
+	const guint8 iv[8] = {0};
+	gsize klen = 0;
+	const guint8 *kdata = tok_secret_get_data(key, &klen);
+
+	return tok_gp_crypto_des_cbc(self, encrypt, kdata, klen, iv, in, len, out, error);
+}
+
+gboolean
 tok_gp_crypto_aes_ecb(TokGpCrypto *self,
 		      gboolean encrypt,
 		      const guint8 *key,

@@ -18,6 +18,7 @@
 #include <glib-object.h>
 
 #include "tok-macros.h"
+#include "tok-secret.h"
 
 G_BEGIN_DECLS
 
@@ -59,6 +60,17 @@ tok_gp_crypto_des_cbc(TokGpCrypto *self,
 
 /* AES-128/192/256 (by @key_len 16, 24 or 32), ECB or CBC without padding; @len must be a
  * multiple of 16; @iv is 16 bytes. */
+/* 3DES-CBC with a zero IV under the 16-byte key in @key (the SCP01/SCP02 session encryption);
+ * @len is a multiple of 8 and @out holds @len bytes. */
+gboolean
+tok_gp_crypto_des3_cbc_zero_iv(TokGpCrypto *self,
+			       gboolean encrypt,
+			       TokSecret *key,
+			       const guint8 *in,
+			       gsize len,
+			       guint8 *out,
+			       GError **error) TOK_NONNULL(1, 3);
+
 gboolean
 tok_gp_crypto_aes_ecb(TokGpCrypto *self,
 		      gboolean encrypt,

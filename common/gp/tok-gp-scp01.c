@@ -175,7 +175,6 @@ tok_gp_scp01_encrypt(TokGpCrypto *crypto,
 		     gsize len,
 		     GError **error)
 {
-	const guint8 iv[8] = {0};
 	g_autoptr(TokWipedByteArray) plain = g_byte_array_new();
 	g_autoptr(TokWipedByteArray) cipher = g_byte_array_new();
 
@@ -195,15 +194,7 @@ tok_gp_scp01_encrypt(TokGpCrypto *crypto,
 	if (plain->len % 8 != 0)
 		tok_gp_pad80(plain, 8);
 	g_byte_array_set_size(cipher, plain->len);
-	if (!tok_gp_crypto_des_cbc(crypto,
-				   TRUE,
-				   tok_secret_get_data(s_enc, NULL),
-				   16,
-				   iv,
-				   plain->data,
-				   plain->len,
-				   cipher->data,
-				   error)) {
+	if (!tok_gp_crypto_des3_cbc_zero_iv(crypto, TRUE, s_enc, plain->data, plain->len, cipher->data, error)) {
 		g_prefix_error(error, "SCP01 encryption: ");
 		return NULL;
 	}
@@ -217,7 +208,6 @@ tok_gp_scp01_decrypt(TokGpCrypto *crypto,
 		     gsize len,
 		     GError **error)
 {
-	const guint8 iv[8] = {0};
 	g_autoptr(TokWipedByteArray) plain = g_byte_array_new();
 	gsize n;
 
@@ -233,15 +223,7 @@ tok_gp_scp01_decrypt(TokGpCrypto *crypto,
 		return NULL;
 	}
 	g_byte_array_set_size(plain, (guint)len);
-	if (!tok_gp_crypto_des_cbc(crypto,
-				   FALSE,
-				   tok_secret_get_data(s_enc, NULL),
-				   16,
-				   iv,
-				   data,
-				   len,
-				   plain->data,
-				   error)) {
+	if (!tok_gp_crypto_des3_cbc_zero_iv(crypto, FALSE, s_enc, data, len, plain->data, error)) {
 		g_prefix_error(error, "SCP01 decryption: ");
 		return NULL;
 	}

@@ -29,7 +29,6 @@ tok_gp_scp02_derive_session_key(TokGpCrypto *crypto,
 				guint16 sequence_counter,
 				GError **error)
 {
-	const guint8 iv[8] = {0};
 	guint8 dd[16] = {0};
 	g_autoptr(TokSecret) key = tok_secret_new(16);
 
@@ -39,15 +38,7 @@ tok_gp_scp02_derive_session_key(TokGpCrypto *crypto,
 	dd[1] = (guint8)(constant & 0xff);
 	dd[2] = (guint8)(sequence_counter >> 8);
 	dd[3] = (guint8)(sequence_counter & 0xff);
-	if (!tok_gp_crypto_des_cbc(crypto,
-				   TRUE,
-				   tok_secret_get_data(static_key, NULL),
-				   16,
-				   iv,
-				   dd,
-				   sizeof(dd),
-				   tok_secret_get_mutable_data(key),
-				   error)) {
+	if (!tok_gp_crypto_des3_cbc_zero_iv(crypto, TRUE, static_key, dd, sizeof(dd), tok_secret_get_mutable_data(key), error)) {
 		g_prefix_error(error, "SCP02 session key %04X: ", constant);
 		return NULL;
 	}
@@ -231,7 +222,6 @@ tok_gp_scp02_encrypt(TokGpCrypto *crypto,
 		     gsize len,
 		     GError **error)
 {
-	const guint8 iv[8] = {0};
 	g_autoptr(TokWipedByteArray) plain = g_byte_array_new();
 	g_autoptr(TokWipedByteArray) cipher = g_byte_array_new();
 
@@ -249,15 +239,7 @@ tok_gp_scp02_encrypt(TokGpCrypto *crypto,
 		g_byte_array_append(plain, data, (guint)len);
 	tok_gp_pad80(plain, 8);
 	g_byte_array_set_size(cipher, plain->len);
-	if (!tok_gp_crypto_des_cbc(crypto,
-				   TRUE,
-				   tok_secret_get_data(s_enc, NULL),
-				   16,
-				   iv,
-				   plain->data,
-				   plain->len,
-				   cipher->data,
-				   error)) {
+	if (!tok_gp_crypto_des3_cbc_zero_iv(crypto, TRUE, s_enc, plain->data, plain->len, cipher->data, error)) {
 		g_prefix_error(error, "SCP02 encryption: ");
 		return NULL;
 	}
@@ -271,7 +253,6 @@ tok_gp_scp02_decrypt(TokGpCrypto *crypto,
 		     gsize len,
 		     GError **error)
 {
-	const guint8 iv[8] = {0};
 	g_autoptr(TokWipedByteArray) plain = g_byte_array_new();
 	gsize n = 0;
 
@@ -287,15 +268,7 @@ tok_gp_scp02_decrypt(TokGpCrypto *crypto,
 		return NULL;
 	}
 	g_byte_array_set_size(plain, (guint)len);
-	if (!tok_gp_crypto_des_cbc(crypto,
-				   FALSE,
-				   tok_secret_get_data(s_enc, NULL),
-				   16,
-				   iv,
-				   data,
-				   len,
-				   plain->data,
-				   error)) {
+	if (!tok_gp_crypto_des3_cbc_zero_iv(crypto, FALSE, s_enc, data, len, plain->data, error)) {
 		g_prefix_error(error, "SCP02 decryption: ");
 		return NULL;
 	}
