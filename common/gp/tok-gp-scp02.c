@@ -191,6 +191,96 @@ tok_gp_scp02_compute_mac(TokGpCrypto *crypto,
 	return TRUE;
 }
 
+GBytes *
+tok_gp_scp02_rmac_command(const guint8 header[4], const guint8 *data, gsize len, GError **error)
+{
+	g_autoptr(TokWipedByteArray) out = g_byte_array_sized_new(5 + (guint)MIN(len, 255));
+
+	if (len > 255) {
+		g_set_error(error,
+			    TOK_ERROR,
+			    TOK_ERROR_TOO_LARGE,
+			    "SCP02 R-MAC: a command data field of %" G_GSIZE_FORMAT
+			    " bytes does not fit a short APDU",
+			    len);
+		return NULL;
+	}
+	if (len > 0 && data == NULL) {
+		g_set_error_literal(error,
+				    TOK_ERROR,
+				    TOK_ERROR_INVALID_DATA,
+				    "SCP02 R-MAC: command data field missing");
+		return NULL;
+	}
+	/* neither the secure messaging indication nor the logical channel enter the R-MAC */
+	tok_byte_array_append_u8(out, header[0] & (guint8)~0x07);
+	g_byte_array_append(out, header + 1, 3);
+	tok_byte_array_append_u8(out, (guint8)len);
+	if (len > 0)
+		g_byte_array_append(out, data, (guint)len);
+	return tok_bytes_new_wiped_take(g_steal_pointer(&out));
+}
+
+gboolean
+tok_gp_scp02_compute_rmac(TokGpCrypto *crypto,
+			  TokSecret *s_rmac,
+			  const guint8 icv[TOK_GP_MAC_SIZE],
+			  GBytes *command,
+			  const guint8 *data,
+			  gsize len,
+			  guint16 sw,
+			  guint8 out[TOK_GP_MAC_SIZE],
+			  GError **error)
+{
+	g_autoptr(TokWipedByteArray) input = g_byte_array_new();
+	gsize command_len = 0;
+	const guint8 *command_data = g_bytes_get_data(command, &command_len);
+
+	if (!tok_gp_scp02_check_des_key(s_rmac, "R-MAC", error))
+		return FALSE;
+	if (command_len < 5 || command_len != 5 + (gsize)command_data[4]) {
+		g_set_error(error,
+			    TOK_ERROR,
+			    TOK_ERROR_INVALID_DATA,
+			    "SCP02 R-MAC: command part of %" G_GSIZE_FORMAT
+			    " bytes is not CLA INS P1 P2 Lc data",
+			    command_len);
+		return FALSE;
+	}
+	if (len > 255) {
+		g_set_error(error,
+			    TOK_ERROR,
+			    TOK_ERROR_TOO_LARGE,
+			    "SCP02 R-MAC: response data of %" G_GSIZE_FORMAT
+			    " bytes has no one-byte length",
+			    len);
+		return FALSE;
+	}
+	if (len > 0 && data == NULL) {
+		g_set_error_literal(error,
+				    TOK_ERROR,
+				    TOK_ERROR_INVALID_DATA,
+				    "SCP02 R-MAC: response data missing");
+		return FALSE;
+	}
+	g_byte_array_append(input, command_data, (guint)command_len);
+	tok_byte_array_append_u8(input, (guint8)len);
+	if (len > 0)
+		g_byte_array_append(input, data, (guint)len);
+	tok_byte_array_append_u16_be(input, sw);
+	if (!tok_gp_crypto_retail_mac(crypto,
+				      tok_secret_get_data(s_rmac, NULL),
+				      icv,
+				      input->data,
+				      input->len,
+				      out,
+				      error)) {
+		g_prefix_error(error, "SCP02 R-MAC: ");
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gboolean
 tok_gp_scp02_encrypt_icv(TokGpCrypto *crypto,
 			 TokSecret *s_mac,

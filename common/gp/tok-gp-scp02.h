@@ -10,7 +10,18 @@
  *  - C-MAC: ISO 9797-1 MAC algorithm 3 (retail MAC) with the C-MAC key over CLA INS P1 P2 Lc'
  *    plain data; ICV 0 for EXTERNAL AUTHENTICATE, then single-DES-ECB(K1, previous C-MAC);
  *  - C-DECRYPTION: 3DES-CBC (IV 0, S-ENC) of the data padded with 80 00.. always, no length
- *    byte; the MAC is computed over the plain text first.
+ *    byte; the MAC is computed over the plain text first;
+ *  - R-MAC (security levels 11 and 13, GP 2.1.1 E.4.5): retail MAC with the R-MAC session key
+ *    over CLA' INS P1 P2 Lc <data> || Li <response data> || SW1 SW2, where CLA' is CLA without
+ *    the secure messaging and logical channel bits (07) and Lc/data are those of the plain
+ *    command (before C-MAC and C-DECRYPTION; Lc 00 when there is no data), Li the length of
+ *    the response data; padding 80 00.. always, once; ICV = the previous R-MAC, for the first
+ *    response the C-MAC of EXTERNAL AUTHENTICATE; no ICV encryption. Every response carries
+ *    it (error status words too, without data). This is the rule of GlobalPlatformPro
+ *    (SCP02Wrapper: CLA & ~07, Lc always; its ICV was the EXTERNAL AUTHENTICATE C-MAC until
+ *    2019), kaoh/globalplatform (GP211_calculate_R_MAC, lastR_MAC set by EXTERNAL
+ *    AUTHENTICATE) and skythen/scp02 (RMACSession); GlobalPlatformPro pads twice, the other
+ *    two once.
  */
 #pragma once
 
@@ -29,6 +40,8 @@ G_BEGIN_DECLS
 #define TOK_GP_SCP02_CONSTANT_DEK        0x0181
 #define TOK_GP_SCP02_CONSTANT_ENC        0x0182
 #define TOK_GP_SCP02_CARD_CHALLENGE_SIZE 6
+/* Response data that still fits a short response (256 bytes) once the R-MAC is added. */
+#define TOK_GP_SCP02_RMAC_MAX_DATA 248
 
 /* One session key from one static key (16-byte DES3); odd DES parity is set. */
 TokSecret *
@@ -78,6 +91,26 @@ tok_gp_scp02_encrypt_icv(TokGpCrypto *crypto,
 			 const guint8 previous_mac[TOK_GP_MAC_SIZE],
 			 guint8 out[TOK_GP_MAC_SIZE],
 			 GError **error) TOK_NONNULL(1, 2, 3, 4);
+
+/* The command half of the R-MAC input, CLA' INS P1 P2 Lc <data> (a wiped GBytes), from the
+ * header CLA INS P1 P2 and the plain data field (0..255 bytes) of a command. */
+GBytes *
+tok_gp_scp02_rmac_command(const guint8 header[4],
+			  const guint8 *data,
+			  gsize len,
+			  GError **error) G_GNUC_WARN_UNUSED_RESULT TOK_NONNULL(1);
+/* The R-MAC of @command (from tok_gp_scp02_rmac_command()) and its response: @data
+ * (0..255 bytes, without R-MAC) and @sw, chained on @icv (the previous R-MAC). */
+gboolean
+tok_gp_scp02_compute_rmac(TokGpCrypto *crypto,
+			  TokSecret *s_rmac,
+			  const guint8 icv[TOK_GP_MAC_SIZE],
+			  GBytes *command,
+			  const guint8 *data,
+			  gsize len,
+			  guint16 sw,
+			  guint8 out[TOK_GP_MAC_SIZE],
+			  GError **error) TOK_NONNULL(1, 2, 3, 4, 8);
 
 /* C-DECRYPTION of a data field (0..255 bytes; empty data gives one block 80 00..). */
 GBytes *

@@ -8,6 +8,8 @@
 #include "tok-gp-private.h"
 #include "tok-gp-session-private.h"
 
+/* Command wrapping (host) and unwrapping (card); responses: tok-gp-session-response.c. */
+
 GBytes *
 tok_gp_session_wrap(TokGpSession *self, const guint8 *apdu, gsize len, GError **error)
 {
@@ -15,6 +17,7 @@ tok_gp_session_wrap(TokGpSession *self, const guint8 *apdu, gsize len, GError **
 	g_autoptr(GBytes) body = NULL;
 	g_autoptr(TokWipedByteArray) mac_input = g_byte_array_new();
 	g_autoptr(TokWipedByteArray) out = g_byte_array_new();
+	g_autoptr(GBytes) rmac_command = NULL;
 	guint8 chain[TOK_GP_SCP03_CHAIN_SIZE];
 	guint8 cla;
 	guint32 counter = self->counter;
@@ -32,6 +35,12 @@ tok_gp_session_wrap(TokGpSession *self, const guint8 *apdu, gsize len, GError **
 		return NULL;
 	}
 	cla = v.cla | TOK_GP_CLA_SECURE_MESSAGING;
+	if (tok_gp_session_has_scp02_rmac(self)) {
+		const guint8 header[4] = {v.cla, v.ins, v.p1, v.p2};
+		rmac_command = tok_gp_scp02_rmac_command(header, v.data, v.data_len, error);
+		if (rmac_command == NULL)
+			return NULL;
+	}
 	if (self->scp == TOK_GP_SCP03) {
 		/* counter first, encrypt, then MAC the data as sent */
 		if (encrypt) {
@@ -123,87 +132,17 @@ tok_gp_session_wrap(TokGpSession *self, const guint8 *apdu, gsize len, GError **
 	/* commit the chaining state only once the command is complete */
 	tok_gp_copy(self->chain, chain, sizeof(chain));
 	self->counter = counter;
+	tok_gp_session_set_rmac_command(self, g_steal_pointer(&rmac_command));
 	return tok_bytes_new_wiped_take(g_steal_pointer(&out));
 }
-static gboolean
-tok_gp_sw_is_success(guint16 sw)
-{
-	return sw == 0x9000 || (sw >> 8) == 0x62 || (sw >> 8) == 0x63;
-}
+
 static GBytes *
 tok_gp_session_abort(TokGpSession *self)
 {
 	self->state = TOK_GP_SESSION_STATE_ABORTED;
 	return NULL;
 }
-GBytes *
-tok_gp_session_unwrap_response(TokGpSession *self,
-			       const guint8 *response,
-			       gsize len,
-			       GError **error)
-{
-	guint8 rmac[TOK_GP_SCP03_CHAIN_SIZE];
-	g_autoptr(TokWipedByteArray) input = g_byte_array_new();
-	g_autoptr(TokWipedByteArray) out = g_byte_array_new();
-	guint16 sw;
-	gsize data_len;
 
-	if (!tok_gp_session_check_state(self,
-					TOK_GP_SESSION_SIDE_HOST,
-					"checking a response",
-					error))
-		return NULL;
-	if (response == NULL || len < 2) {
-		g_set_error(error,
-			    TOK_ERROR,
-			    TOK_ERROR_TRUNCATED,
-			    "response of %" G_GSIZE_FORMAT " bytes has no status word",
-			    len);
-		return NULL;
-	}
-	if (len > 65538) {
-		g_set_error(error,
-			    TOK_ERROR,
-			    TOK_ERROR_TOO_LARGE,
-			    "response of %" G_GSIZE_FORMAT " bytes",
-			    len);
-		return NULL;
-	}
-	sw = (guint16)((response[len - 2] << 8) | response[len - 1]);
-	if (!(self->level & TOK_GP_SECURITY_R_MAC) || !tok_gp_sw_is_success(sw))
-		return tok_bytes_new_wiped(response, len);
-	if (len < 2 + TOK_GP_MAC_SIZE) {
-		g_set_error(error,
-			    TOK_ERROR,
-			    TOK_ERROR_AUTH_FAILED,
-			    "response of %" G_GSIZE_FORMAT " bytes has no R-MAC",
-			    len);
-		return tok_gp_session_abort(self);
-	}
-	data_len = len - 2 - TOK_GP_MAC_SIZE;
-	if (data_len > 0)
-		g_byte_array_append(input, response, (guint)data_len);
-	g_byte_array_append(input, response + len - 2, 2);
-	if (!tok_gp_scp03_compute_mac(self->crypto,
-				      tok_gp_session_keys_get_rmac(self->keys),
-				      self->chain,
-				      input->data,
-				      input->len,
-				      rmac,
-				      error))
-		return tok_gp_session_abort(self);
-	if (!tok_gp_memeq(rmac, response + data_len, TOK_GP_MAC_SIZE)) {
-		g_set_error_literal(error,
-				    TOK_ERROR,
-				    TOK_ERROR_AUTH_FAILED,
-				    "response R-MAC does not verify");
-		return tok_gp_session_abort(self);
-	}
-	if (data_len > 0)
-		g_byte_array_append(out, response, (guint)data_len);
-	g_byte_array_append(out, response + len - 2, 2);
-	return tok_bytes_new_wiped_take(g_steal_pointer(&out));
-}
 GBytes *
 tok_gp_session_unwrap(TokGpSession *self, const guint8 *apdu, gsize len, GError **error)
 {
@@ -211,6 +150,7 @@ tok_gp_session_unwrap(TokGpSession *self, const guint8 *apdu, gsize len, GError 
 	g_autoptr(GBytes) plain = NULL;
 	g_autoptr(TokWipedByteArray) mac_input = g_byte_array_new();
 	g_autoptr(TokWipedByteArray) out = g_byte_array_new();
+	g_autoptr(GBytes) rmac_command = NULL;
 	guint8 chain[TOK_GP_SCP03_CHAIN_SIZE];
 	guint32 counter = self->counter;
 	gboolean encrypted = (self->level & TOK_GP_SECURITY_C_DECRYPTION) != 0;
@@ -309,6 +249,12 @@ tok_gp_session_unwrap(TokGpSession *self, const guint8 *apdu, gsize len, GError 
 		}
 	}
 	plain_data = g_bytes_get_data(plain, &plain_len);
+	if (tok_gp_session_has_scp02_rmac(self)) {
+		const guint8 header[4] = {v.cla, v.ins, v.p1, v.p2};
+		rmac_command = tok_gp_scp02_rmac_command(header, plain_data, plain_len, error);
+		if (rmac_command == NULL)
+			return tok_gp_session_abort(self);
+	}
 	/* like GP's SecureChannel.unwrap(): the secure messaging indication leaves CLA */
 	tok_byte_array_append_u8(out, v.cla & (guint8)~TOK_GP_CLA_SECURE_MESSAGING);
 	tok_byte_array_append_u8(out, v.ins);
@@ -322,56 +268,6 @@ tok_gp_session_unwrap(TokGpSession *self, const guint8 *apdu, gsize len, GError 
 		tok_byte_array_append_u8(out, v.le);
 	tok_gp_copy(self->chain, chain, sizeof(chain));
 	self->counter = counter;
-	return tok_bytes_new_wiped_take(g_steal_pointer(&out));
-}
-GBytes *
-tok_gp_session_wrap_response(TokGpSession *self,
-			     const guint8 *data,
-			     gsize len,
-			     guint16 sw,
-			     GError **error)
-{
-	g_autoptr(TokWipedByteArray) out = g_byte_array_new();
-	g_autoptr(TokWipedByteArray) input = g_byte_array_new();
-	guint8 rmac[TOK_GP_SCP03_CHAIN_SIZE];
-
-	if (!tok_gp_session_check_state(self,
-					TOK_GP_SESSION_SIDE_CARD,
-					"wrapping a response",
-					error))
-		return NULL;
-	if (len > 65536 || (len > 0 && data == NULL)) {
-		g_set_error(error,
-			    TOK_ERROR,
-			    TOK_ERROR_TOO_LARGE,
-			    "response data of %" G_GSIZE_FORMAT " bytes",
-			    len);
-		return NULL;
-	}
-	if (!(self->level & TOK_GP_SECURITY_R_MAC)) {
-		if (len > 0)
-			g_byte_array_append(out, data, (guint)len);
-		tok_byte_array_append_u16_be(out, sw);
-		return tok_bytes_new_wiped_take(g_steal_pointer(&out));
-	}
-	if (!tok_gp_sw_is_success(sw)) {
-		tok_byte_array_append_u16_be(out, sw);
-		return tok_bytes_new_wiped_take(g_steal_pointer(&out));
-	}
-	if (len > 0)
-		g_byte_array_append(input, data, (guint)len);
-	tok_byte_array_append_u16_be(input, sw);
-	if (!tok_gp_scp03_compute_mac(self->crypto,
-				      tok_gp_session_keys_get_rmac(self->keys),
-				      self->chain,
-				      input->data,
-				      input->len,
-				      rmac,
-				      error))
-		return NULL;
-	if (len > 0)
-		g_byte_array_append(out, data, (guint)len);
-	g_byte_array_append(out, rmac, TOK_GP_MAC_SIZE);
-	tok_byte_array_append_u16_be(out, sw);
+	tok_gp_session_set_rmac_command(self, g_steal_pointer(&rmac_command));
 	return tok_bytes_new_wiped_take(g_steal_pointer(&out));
 }

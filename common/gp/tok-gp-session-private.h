@@ -40,6 +40,8 @@ struct _TokGpSession {
 	guint8 chain[TOK_GP_SCP03_CHAIN_SIZE]; /* SCP01/02: the last C-MAC in the first 8 bytes */
 	guint32 counter;                       /* SCP03 encryption counter */
 	GBytes *init_update_response;          /* card side */
+	guint8 rmac_chain[TOK_GP_MAC_SIZE];    /* SCP02: the last R-MAC (first: EXT AUTH C-MAC) */
+	GBytes *rmac_command; /* SCP02 R-MAC: the command awaiting its response (wiped) */
 };
 
 typedef struct {
@@ -74,8 +76,17 @@ tok_gp_session_check_state(TokGpSession *self,
 			   TokGpSessionSide side,
 			   const gchar *what,
 			   GError **error);
-/* Levels 01 and 03; 11 and 13 for SCP03 with R-MAC support in i. */
+/* Levels 01 and 03; 11 and 13 for SCP02 and for SCP03 with R-MAC support in i. */
 gboolean
 tok_gp_session_level_supported(TokGpSession *self, guint8 level);
+/* TRUE for an SCP02 session at a level with R-MAC (11 or 13). */
+gboolean
+tok_gp_session_has_scp02_rmac(TokGpSession *self);
+/* After EXTERNAL AUTHENTICATE: the SCP02 R-MAC chain starts from its C-MAC. */
+void
+tok_gp_session_start_rmac(TokGpSession *self, const guint8 c_mac[TOK_GP_MAC_SIZE]);
+/* Replaces the command the next SCP02 R-MAC covers (takes @command, may be NULL). */
+void
+tok_gp_session_set_rmac_command(TokGpSession *self, GBytes *command);
 
 G_END_DECLS

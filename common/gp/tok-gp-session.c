@@ -18,7 +18,9 @@ tok_gp_session_finalize(GObject *object)
 	g_clear_object(&self->crypto);
 	g_clear_pointer(&self->keys, tok_gp_session_keys_unref);
 	g_clear_pointer(&self->init_update_response, g_bytes_unref);
+	g_clear_pointer(&self->rmac_command, g_bytes_unref);
 	OPENSSL_cleanse(self->chain, sizeof(self->chain));
+	OPENSSL_cleanse(self->rmac_chain, sizeof(self->rmac_chain));
 	G_OBJECT_CLASS(tok_gp_session_parent_class)->finalize(object);
 }
 
@@ -360,7 +362,8 @@ tok_gp_session_new_host_with_session_keys(TokGpCrypto *crypto,
 					      error);
 }
 
-/* Levels 01 and 03 everywhere; 11 and 13 for SCP03 when i announces R-MAC. */
+/* Levels 01 and 03 everywhere; 11 and 13 for SCP02 (GP 2.1.1, i = 15) and for SCP03 when i
+ * announces R-MAC. 10 (R-MAC alone) only follows BEGIN R-MAC SESSION, which is not done. */
 gboolean
 tok_gp_session_level_supported(TokGpSession *self, guint8 level)
 {
@@ -371,8 +374,9 @@ tok_gp_session_level_supported(TokGpSession *self, guint8 level)
 	if (base != 0x01 && base != 0x03)
 		return FALSE;
 	if (level & TOK_GP_SECURITY_R_MAC)
-		return self->scp == TOK_GP_SCP03 && (self->i_param & 0x20) != 0 &&
-		       tok_gp_session_keys_get_rmac(self->keys) != NULL;
+		return tok_gp_session_keys_get_rmac(self->keys) != NULL &&
+		       (self->scp == TOK_GP_SCP02 ||
+			(self->scp == TOK_GP_SCP03 && (self->i_param & 0x20) != 0));
 	return TRUE;
 }
 
@@ -465,6 +469,7 @@ tok_gp_session_external_authenticate(TokGpSession *self, guint8 security_level, 
 	tok_gp_copy(self->chain, chain, sizeof(chain));
 	g_byte_array_append(apdu, chain, TOK_GP_MAC_SIZE);
 	self->level = security_level;
+	tok_gp_session_start_rmac(self, chain);
 	self->counter = 0;
 	self->state = TOK_GP_SESSION_STATE_AUTHENTICATED;
 	return g_byte_array_free_to_bytes(g_steal_pointer(&apdu));
@@ -696,6 +701,7 @@ tok_gp_session_check_external_authenticate(TokGpSession *self,
 	}
 	tok_gp_copy(self->chain, chain, sizeof(chain));
 	self->level = v.p1;
+	tok_gp_session_start_rmac(self, chain);
 	self->counter = 0;
 	self->state = TOK_GP_SESSION_STATE_AUTHENTICATED;
 	return TRUE;

@@ -7,21 +7,28 @@
  * Host side (TPS, TKS tools, tests): created from the INITIALIZE UPDATE response and either
  * the card's static keys or the session keys computed by the TKS; it checks the card
  * cryptogram, builds EXTERNAL AUTHENTICATE and then wraps every command APDU (C-MAC, and
- * C-DECRYPTION at security level 03) and checks SCP03 R-MACs on responses.
+ * C-DECRYPTION at security level 03) and checks R-MACs on responses (levels 1x).
  *
  * Card side (virtual card): created from the card's static keys and the INITIALIZE UPDATE
  * command; it produces the INITIALIZE UPDATE response, checks EXTERNAL AUTHENTICATE (MAC and
  * host cryptogram) and then unwraps every CLA 84 command, verifying its MAC and decrypting
- * it, and adds SCP03 R-MACs to responses.
+ * it, and adds R-MACs to responses (levels 1x).
  *
  * Wire rules (protocol.md 3.5-3.7, section 10 item 6): the secure messaging bit 0x04 is set
  * in CLA; the MAC covers CLA INS P1 P2 Lc' and the data field, never Le; a command's Le byte
  * is kept after the MAC (TOK_GP_SESSION_FLAG_OMIT_LE drops it). Only short APDUs are
  * supported (wrapped data field up to 255 bytes).
  *
- * Security levels: 01 (C-MAC) and 03 (C-DECRYPTION + C-MAC) for all three protocols; SCP03
- * also 11 and 13 (R-MAC) when the implementation parameter i announces R-MAC support. SCP02
- * R-MAC (levels 1x) is not supported (its session key is derived, see tok-gp-scp02.h).
+ * Security levels: 01 (C-MAC) and 03 (C-DECRYPTION + C-MAC) for all three protocols; 11 and
+ * 13 (R-MAC) for SCP02 (i = 15, GP 2.1.1: R-MAC initiated by EXTERNAL AUTHENTICATE; input and
+ * chaining in tok-gp-scp02.h) and for SCP03 when the implementation parameter i announces
+ * R-MAC support; always only with an R-MAC session key. Level 10 (R-MAC alone) and the
+ * BEGIN/END R-MAC SESSION commands are not supported.
+ *
+ * The SCP02 R-MAC covers the command as well as the response: at levels 11 and 13 each
+ * command wrapped (host) or unwrapped (card) is to be answered through
+ * tok_gp_session_unwrap_response() / tok_gp_session_wrap_response() before the next one, or
+ * the R-MAC chain of the two sides diverges.
  *
  * Any verification failure on an authenticated session (wrong MAC, bad cipher text or
  * padding, malformed secure message) aborts it, as GP requires: the chaining state is left
@@ -121,8 +128,11 @@ tok_gp_session_external_authenticate(TokGpSession *self,
 GBytes *
 tok_gp_session_wrap(TokGpSession *self, const guint8 *apdu, gsize len, GError **error)
     G_GNUC_WARN_UNUSED_RESULT TOK_NONNULL(1);
-/* Checks and strips the R-MAC of a response (data || SW1 SW2) at levels with R-MAC; returns
- * data || SW1 SW2 (a wiped GBytes). Without R-MAC the response is returned unchanged. */
+/* Checks and strips the R-MAC of a response (data || R-MAC || SW1 SW2) at levels with R-MAC;
+ * returns data || SW1 SW2 (a wiped GBytes). Without R-MAC the response is returned unchanged.
+ * SCP03 protects success and warning status words only; SCP02 every response, an error status
+ * word without data. A missing or wrong R-MAC is TOK_ERROR_AUTH_FAILED and aborts the
+ * session; SCP02 without a wrapped command awaiting its response is TOK_ERROR_PROTOCOL. */
 GBytes *
 tok_gp_session_unwrap_response(TokGpSession *self,
 			       const guint8 *response,
@@ -157,8 +167,10 @@ tok_gp_session_check_external_authenticate(TokGpSession *self,
 GBytes *
 tok_gp_session_unwrap(TokGpSession *self, const guint8 *apdu, gsize len, GError **error)
     G_GNUC_WARN_UNUSED_RESULT TOK_NONNULL(1);
-/* Builds the response data || [R-MAC] || SW1 SW2 (R-MAC only at SCP03 levels 1x and only
- * for success or warning status words, whose data is dropped otherwise). */
+/* Builds the response data || [R-MAC] || SW1 SW2. R-MAC at levels 1x: SCP03 for success and
+ * warning status words only, SCP02 for every status word; the data of an error status word is
+ * dropped. SCP02: once per unwrapped command (else TOK_ERROR_PROTOCOL), data up to
+ * TOK_GP_SCP02_RMAC_MAX_DATA bytes (else TOK_ERROR_TOO_LARGE). */
 GBytes *
 tok_gp_session_wrap_response(TokGpSession *self,
 			     const guint8 *data,

@@ -164,7 +164,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	ch.scp = (TokGpScp)(1 + data[0] % 3);
 	ch.level = levels[(data[0] >> 2) & 3];
-	if (ch.scp != TOK_GP_SCP03)
+	if (ch.scp == TOK_GP_SCP01)
 		ch.level &= 0x03;
 	ch.flags = (TokGpSessionFlags)((data[0] >> 4) & 3);
 	mode = data[1] % 7;

@@ -429,7 +429,7 @@ vcard_card_route(VcardCard *self, const VcardCommand *cmd, GByteArray *out)
 }
 
 /* Unwraps a CLA 84 command and routes the plain command; the response goes through the
- * session (R-MAC at SCP03 levels 1x). */
+ * session (R-MAC at SCP02 and SCP03 levels 1x). */
 static GBytes *
 vcard_card_process_secure(VcardCard *self, const guint8 *apdu, gsize len)
 {

@@ -25,6 +25,9 @@ static const SessionConfig configs[] = {
     {"scp02-l01", TOK_GP_SCP02, 16, 0x01, TOK_GP_SESSION_FLAG_NONE},
     {"scp02-l03", TOK_GP_SCP02, 16, 0x03, TOK_GP_SESSION_FLAG_NONE},
     {"scp02-l03-java-tps", TOK_GP_SCP02, 16, 0x03, TOK_GP_SESSION_FLAG_ENCRYPT_EMPTY_DATA},
+    {"scp02-l11", TOK_GP_SCP02, 16, 0x11, TOK_GP_SESSION_FLAG_NONE},
+    {"scp02-l13", TOK_GP_SCP02, 16, 0x13, TOK_GP_SESSION_FLAG_OMIT_LE},
+    {"scp02-l13-java-tps", TOK_GP_SCP02, 16, 0x13, TOK_GP_SESSION_FLAG_ENCRYPT_EMPTY_DATA},
     {"scp03-aes128-l01", TOK_GP_SCP03, 16, 0x01, TOK_GP_SESSION_FLAG_NONE},
     {"scp03-aes128-l03", TOK_GP_SCP03, 16, 0x03, TOK_GP_SESSION_FLAG_ENCRYPT_EMPTY_DATA},
     {"scp03-aes128-l13", TOK_GP_SCP03, 16, 0x13, TOK_GP_SESSION_FLAG_NONE},
@@ -393,8 +396,12 @@ test_states(void)
 	g_assert_null(tok_gp_session_unwrap(card, cmd, sizeof(cmd), &error));
 	g_assert_error(error, TOK_ERROR, TOK_ERROR_PROTOCOL);
 	g_clear_error(&error);
-	/* unsupported levels: SCP02 R-MAC, C-DEC without C-MAC, no security */
-	g_assert_null(tok_gp_session_external_authenticate(host, 0x11, &error));
+	/* unsupported levels: R-MAC alone (BEGIN R-MAC SESSION only), R-ENCRYPTION (SCP03
+	 * only), C-DEC without C-MAC, no security */
+	g_assert_null(tok_gp_session_external_authenticate(host, 0x10, &error));
+	g_assert_error(error, TOK_ERROR, TOK_ERROR_NOT_SUPPORTED);
+	g_clear_error(&error);
+	g_assert_null(tok_gp_session_external_authenticate(host, 0x33, &error));
 	g_assert_error(error, TOK_ERROR, TOK_ERROR_NOT_SUPPORTED);
 	g_clear_error(&error);
 	g_assert_null(tok_gp_session_external_authenticate(host, 0x02, &error));
