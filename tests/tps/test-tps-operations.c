@@ -147,33 +147,6 @@ parse_quoted_after(const gchar *line, const gchar *marker)
 	return end != NULL ? g_strndup(start, (gsize)(end - start)) : NULL;
 }
 
-/* The applet images FORMAT installs, where tpsd's embedded defaults look for them
- * (STATE/applets/<version>.ijc), as an operator would put them. */
-static void
-install_applets(Fixture *f)
-{
-	const gchar *src = g_getenv("TPS_TEST_APPLETS");
-	g_autofree gchar *dst = g_build_filename(f->state_dir, "applets", NULL);
-	g_autoptr(GDir) dir = NULL;
-	const gchar *name;
-
-	g_assert_nonnull(src);
-	dir = g_dir_open(src, 0, NULL);
-	g_assert_nonnull(dir);
-	g_assert_cmpint(g_mkdir_with_parents(dst, 0700), ==, 0);
-	while ((name = g_dir_read_name(dir)) != NULL) {
-		g_autofree gchar *from = g_build_filename(src, name, NULL);
-		g_autofree gchar *to = g_build_filename(dst, name, NULL);
-		g_autofree gchar *contents = NULL;
-		gsize len = 0;
-
-		if (!g_str_has_suffix(name, ".ijc"))
-			continue;
-		g_assert_true(g_file_get_contents(from, &contents, &len, NULL));
-		g_assert_true(g_file_set_contents(to, contents, (gssize)len, NULL));
-	}
-}
-
 static gboolean
 tpsd_start(Fixture *f, const gchar *tpsd)
 {
@@ -187,7 +160,7 @@ tpsd_start(Fixture *f, const gchar *tpsd)
 	const gchar *port_text;
 
 	g_assert_true(g_file_set_contents(config, TPSD_CONFIG, -1, NULL));
-	install_applets(f);
+	/* no applet images copied: tpsd seeds STATE/applets on first start */
 	g_subprocess_launcher_set_child_setup(launcher, tpsd_child_setup, NULL, NULL);
 	/* tpsd prints with stdio, block-buffered on a pipe: make its stdout line-buffered */
 	if (stdbuf != NULL)

@@ -17,6 +17,8 @@
 #define TPS_CA_LOCAL_KEY_FILE "ca-key.pem"
 #define TPS_CA_LOCAL_CERT_FILE "ca-cert.pem"
 #define TPS_CA_LOCAL_INDEX_FILE "index.txt"
+#define TPS_CA_LOCAL_CRL_DER_FILE "crl.der"
+#define TPS_CA_LOCAL_CRL_PEM_FILE "crl.pem"
 #define TPS_CA_LOCAL_MAX_PEM (1024 * 1024)
 #define TPS_CA_LOCAL_MAX_SPKI 8192
 #define TPS_CA_LOCAL_SERIAL_BYTES 16
@@ -50,6 +52,8 @@ struct _TpsCaLocal {
 	gchar *key_path;
 	gchar *cert_path;
 	gchar *index_path;
+	gchar *crl_der_path;
+	gchar *crl_pem_path;
 	EVP_PKEY *key;
 	X509 *cert;
 	GBytes *cert_der;
@@ -75,6 +79,8 @@ tps_ca_local_finalize(GObject *object)
 	g_free(self->key_path);
 	g_free(self->cert_path);
 	g_free(self->index_path);
+	g_free(self->crl_der_path);
+	g_free(self->crl_pem_path);
 	EVP_PKEY_free(self->key);
 	X509_free(self->cert);
 	g_clear_pointer(&self->cert_der, g_bytes_unref);
@@ -110,6 +116,9 @@ tps_ca_local_get_dir(TpsCaLocal *ca)
 	g_return_val_if_fail(TPS_IS_CA_LOCAL(ca), NULL);
 	return ca->dir;
 }
+
+static gboolean
+tps_ca_local_publish_crl_locked(TpsCaLocal *self, GError **error);
 
 /* ---- files ---- */
 
@@ -172,6 +181,17 @@ tps_ca_local_cert_to_der(X509 *cert, GError **error)
 		return NULL;
 	}
 	return g_bytes_new_take(buf, (gsize)n);
+}
+
+/* After a failed change was undone in memory: writes the index back (best effort, the
+ * caller reports the first error). */
+static void
+tps_ca_local_restore_index(TpsCaLocal *self)
+{
+	g_autoptr(GError) local = NULL;
+
+	if (!tps_ca_local_save_index(self, &local))
+		g_warning("local CA: cannot restore %s: %s", self->index_path, local->message);
 }
 
 /* ---- names, serials, certificates ---- */
@@ -468,6 +488,8 @@ tps_ca_local_new_full(const gchar *dir,
 	self->key_path = g_build_filename(dir, TPS_CA_LOCAL_KEY_FILE, NULL);
 	self->cert_path = g_build_filename(dir, TPS_CA_LOCAL_CERT_FILE, NULL);
 	self->index_path = g_build_filename(dir, TPS_CA_LOCAL_INDEX_FILE, NULL);
+	self->crl_der_path = g_build_filename(dir, TPS_CA_LOCAL_CRL_DER_FILE, NULL);
+	self->crl_pem_path = g_build_filename(dir, TPS_CA_LOCAL_CRL_PEM_FILE, NULL);
 	have_key = g_file_test(self->key_path, G_FILE_TEST_EXISTS);
 	have_cert = g_file_test(self->cert_path, G_FILE_TEST_EXISTS);
 	have_index = g_file_test(self->index_path, G_FILE_TEST_EXISTS);
@@ -488,6 +510,19 @@ tps_ca_local_new_full(const gchar *dir,
 	self->cert_der = tps_ca_local_cert_to_der(self->cert, error);
 	if (self->cert_der == NULL)
 		return NULL;
+	/* a new CA publishes its (empty) CRL at once; an existing one if the files are gone */
+	if (!have_key || !g_file_test(self->crl_der_path, G_FILE_TEST_EXISTS) ||
+	    !g_file_test(self->crl_pem_path, G_FILE_TEST_EXISTS)) {
+		gboolean published;
+
+		g_mutex_lock(&self->lock);
+		published = tps_ca_local_publish_crl_locked(self, error);
+		g_mutex_unlock(&self->lock);
+		if (!published) {
+			g_prefix_error(error, "local CA in %s: ", dir);
+			return NULL;
+		}
+	}
 	return TPS_CA_CONNECTOR(g_steal_pointer(&self));
 }
 
@@ -697,10 +732,12 @@ tps_ca_local_revoke(TpsCaConnector *ca, const gchar *serial, guint reason, GErro
 	e->revoked = TRUE;
 	e->reason = reason;
 	e->revoked_at = g_get_real_time() / G_USEC_PER_SEC;
-	if (!tps_ca_local_save_index(self, error)) {
+	if (!tps_ca_local_save_index(self, error) || !tps_ca_local_publish_crl_locked(self, error)) {
 		e->revoked = saved.revoked;
 		e->reason = saved.reason;
 		e->revoked_at = saved.revoked_at;
+		tps_ca_local_restore_index(self);
+		g_prefix_error(error, "revoking certificate %s: ", norm);
 		return FALSE;
 	}
 	g_debug("revoked certificate %s (%s)", norm, tps_crl_reason_to_string(reason));
@@ -737,10 +774,12 @@ tps_ca_local_unrevoke(TpsCaConnector *ca, const gchar *serial, GError **error)
 	e->revoked = FALSE;
 	e->reason = 0;
 	e->revoked_at = 0;
-	if (!tps_ca_local_save_index(self, error)) {
+	if (!tps_ca_local_save_index(self, error) || !tps_ca_local_publish_crl_locked(self, error)) {
 		e->revoked = TRUE;
 		e->reason = TPS_CRL_REASON_CERTIFICATE_HOLD;
 		e->revoked_at = revoked_at;
+		tps_ca_local_restore_index(self);
+		g_prefix_error(error, "taking certificate %s off hold: ", norm);
 		return FALSE;
 	}
 	g_debug("certificate %s taken off hold", norm);
@@ -778,11 +817,11 @@ tps_ca_local_crl_add_entry(X509_CRL *crl, const TpsCaIndexEntry *e, GError **err
 	return TRUE;
 }
 
+/* Signs a CRL of every revoked certificate with the next CRL number (saved in the index).
+ * Called with the lock held. */
 static GBytes *
-tps_ca_local_get_crl(TpsCaConnector *ca, GError **error)
+tps_ca_local_make_crl_locked(TpsCaLocal *self, GError **error)
 {
-	TpsCaLocal *self = TPS_CA_LOCAL(ca);
-	g_autoptr(GMutexLocker) locker = NULL;
 	g_autoptr(X509_CRL) crl = X509_CRL_new();
 	g_autoptr(ASN1_TIME) this_update = NULL;
 	g_autoptr(ASN1_TIME) next_update = NULL;
@@ -796,7 +835,6 @@ tps_ca_local_get_crl(TpsCaConnector *ca, GError **error)
 	unsigned char *p;
 	int n;
 
-	locker = g_mutex_locker_new(&self->lock);
 	entries = tps_ca_index_get_entries(self->index);
 	crl_number = tps_ca_index_get_crl_number(self->index) + 1;
 
@@ -846,6 +884,59 @@ tps_ca_local_get_crl(TpsCaConnector *ca, GError **error)
 		return NULL;
 	}
 	return g_bytes_new_take(buf, (gsize)n);
+}
+
+/* Writes @crl_der as crl.der and crl.pem, each atomically (0644: the CRL is public). */
+static gboolean
+tps_ca_local_write_crl_files(TpsCaLocal *self, GBytes *crl_der, GError **error)
+{
+	gsize len = 0;
+	const guint8 *data = g_bytes_get_data(crl_der, &len);
+	g_autofree gchar *b64 = g_base64_encode(data, len);
+	g_autoptr(GString) pem = g_string_new("-----BEGIN X509 CRL-----\n");
+	gsize b64_len = strlen(b64);
+
+	for (gsize off = 0; off < b64_len; off += 64) {
+		g_string_append_len(pem, b64 + off, (gssize)MIN((gsize)64, b64_len - off));
+		g_string_append_c(pem, '\n');
+	}
+	g_string_append(pem, "-----END X509 CRL-----\n");
+	if (!tps_ca_local_write_file(self->crl_der_path, (const gchar *)data, len, 0644, error) ||
+	    !tps_ca_local_write_file(self->crl_pem_path, pem->str, pem->len, 0644, error)) {
+		g_prefix_error(error, "publishing the CRL: ");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Signs a fresh CRL and publishes it in the CA directory. Called with the lock held. */
+static gboolean
+tps_ca_local_publish_crl_locked(TpsCaLocal *self, GError **error)
+{
+	g_autoptr(GBytes) crl = tps_ca_local_make_crl_locked(self, error);
+
+	if (crl == NULL) {
+		g_prefix_error(error, "publishing the CRL: ");
+		return FALSE;
+	}
+	return tps_ca_local_write_crl_files(self, crl, error);
+}
+
+static GBytes *
+tps_ca_local_get_crl(TpsCaConnector *ca, GError **error)
+{
+	TpsCaLocal *self = TPS_CA_LOCAL(ca);
+	g_autoptr(GBytes) crl = NULL;
+	gboolean ok;
+
+	g_mutex_lock(&self->lock);
+	crl = tps_ca_local_make_crl_locked(self, error);
+	/* the files always hold the newest CRL the CA signed */
+	ok = crl != NULL && tps_ca_local_write_crl_files(self, crl, error);
+	g_mutex_unlock(&self->lock);
+	if (!ok)
+		return NULL;
+	return g_steal_pointer(&crl);
 }
 
 static GBytes *

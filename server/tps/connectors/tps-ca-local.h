@@ -6,6 +6,11 @@
  *   ca-key.pem   the CA private key, PKCS#8 PEM, mode 0600 (refused if group/other can read it)
  *   ca-cert.pem  the self-signed CA certificate
  *   index.txt    issued and revoked certificates and the CRL number (tps-ca-index.h)
+ *   crl.der      the current CRL (DER) and crl.pem (PEM), mode 0644, for a web server or
+ *   crl.pem      the admin tools to serve: written when the CA is created (or opened without
+ *                them), after every revocation or unrevocation that changed the index, and
+ *                on each tps_ca_connector_get_crl(); a revoke/unrevoke whose CRL cannot be
+ *                published is undone and fails (TPS_ERROR_BACKEND)
  * Every file is written atomically (temporary file + rename). A directory with only some of
  * them is refused (TPS_ERROR_BACKEND naming the missing file) rather than silently re-created.
  *

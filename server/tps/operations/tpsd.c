@@ -10,10 +10,20 @@
  * the local CA, the TKS key store (a file protected by a random key file, with the developer
  * key set), the SQLite token database, and a users file with a demo user whose random
  * password is printed once, when it is created.
+ *
+ * Applets: FORMAT installs the CoolKey applet from the profile's applet directory, by default
+ * STATE/applets. When that directory does not exist yet, tpsd creates it and copies the *.ijc
+ * images of TPS_DEFAULT_APPLET_DIR into it (set at build time: the project's data/applets in
+ * the source tree), so FORMAT works on a fresh state directory; an operator may then add or
+ * replace images there. A configuration naming another applet-directory is not affected.
+ *
+ * Every line tpsd prints on stdout (the port, the demo password) is flushed at once, so a
+ * reader on a pipe sees it without waiting for a buffer to fill.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <openssl/evp.h>
@@ -35,6 +45,11 @@
 #define TPSD_DEMO_USER	       "demo"
 #define TPSD_DEMO_PASSWORD_LEN 16
 #define TPSD_TLS_DAYS	       825
+#define TPSD_MAX_APPLET_SIZE   (1024 * 1024)
+
+#ifndef TPS_DEFAULT_APPLET_DIR
+#error "TPS_DEFAULT_APPLET_DIR must be defined by the build"
+#endif
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_PKEY, EVP_PKEY_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(X509, X509_free)
@@ -162,6 +177,7 @@ tpsd_make_tls_certificate(const gchar *cert_path, const gchar *key_path, const g
 	    !g_file_set_contents_full(cert_path, cert_pem, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
 		return FALSE;
 	g_print("tpsd: created the TLS certificate %s\n", cert_path);
+	fflush(stdout);
 	return TRUE;
 }
 
@@ -244,8 +260,57 @@ tpsd_open_users(TpsConfig *config, GError **error)
 			TPSD_DEMO_USER,
 			TPSD_DEMO_PASSWORD_LEN,
 			(const gchar *)tok_secret_get_data(password, NULL));
+		fflush(stdout);
 	}
 	return tps_authenticator_file_new(path, error);
+}
+
+/* First start: STATE/applets gets the applet images shipped with the project. */
+static gboolean
+tpsd_seed_applets(TpsConfig *config, GError **error)
+{
+	g_autofree gchar *dst = g_build_filename(tps_config_get_state_dir(config), "applets", NULL);
+	g_autoptr(GDir) dir = NULL;
+	const gchar *name;
+	guint n = 0;
+
+	if (g_file_test(dst, G_FILE_TEST_EXISTS))
+		return TRUE;
+	dir = g_dir_open(TPS_DEFAULT_APPLET_DIR, 0, NULL);
+	if (dir == NULL) {
+		g_message("no applet images in %s: put the CoolKey .ijc files into %s", TPS_DEFAULT_APPLET_DIR, dst);
+		return TRUE;
+	}
+	if (!tpsd_mkdir(dst, error))
+		return FALSE;
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *from = NULL;
+		g_autofree gchar *to = NULL;
+		g_autofree gchar *contents = NULL;
+		gsize len = 0;
+
+		if (!g_str_has_suffix(name, ".ijc"))
+			continue;
+		from = g_build_filename(TPS_DEFAULT_APPLET_DIR, name, NULL);
+		to = g_build_filename(dst, name, NULL);
+		if (!g_file_get_contents(from, &contents, &len, error)) {
+			g_prefix_error(error, "applet images: ");
+			return FALSE;
+		}
+		if (len > TPSD_MAX_APPLET_SIZE) {
+			g_set_error(error, TPS_ERROR, TPS_ERROR_BACKEND, "applet image %s: %" G_GSIZE_FORMAT " bytes, at most %d",
+				    from, len, TPSD_MAX_APPLET_SIZE);
+			return FALSE;
+		}
+		if (!g_file_set_contents_full(to, contents, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error)) {
+			g_prefix_error(error, "applet images: ");
+			return FALSE;
+		}
+		n++;
+	}
+	g_print("tpsd: copied %u applet image(s) from %s to %s\n", n, TPS_DEFAULT_APPLET_DIR, dst);
+	fflush(stdout);
+	return TRUE;
 }
 
 static gboolean
@@ -254,6 +319,8 @@ tpsd_open_context(Tpsd *d, GError **error)
 	TpsConfig *config = d->ctx.config;
 
 	if (!tpsd_mkdir(tps_config_get_state_dir(config), error))
+		return FALSE;
+	if (!tpsd_seed_applets(config, error))
 		return FALSE;
 	d->ctx.tks = tpsd_open_tks(config, error);
 	if (d->ctx.tks == NULL) {
@@ -392,13 +459,17 @@ main(int argc, char **argv)
 		tps_config_get_listen_address(d.ctx.config),
 		(guint)tps_http_server_get_https_port(server),
 		tps_config_get_state_dir(d.ctx.config));
-	if (http_port != 0)
+	fflush(stdout);
+	if (http_port != 0) {
 		g_print("tpsd: plain HTTP on port %u\n", (guint)tps_http_server_get_http_port(server));
+		fflush(stdout);
+	}
 	d.loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGINT, tpsd_on_signal, &d);
 	g_unix_signal_add(SIGTERM, tpsd_on_signal, &d);
 	g_main_loop_run(d.loop);
 	g_print("tpsd: stopping\n");
+	fflush(stdout);
 	tps_http_server_stop(server);
 	/* sessions end on their own threads; they hold no reference to the context after that */
 	while (tps_http_server_get_n_sessions(server) > 0)

@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <string.h>
@@ -263,7 +264,7 @@ test_bad_spki(Fixture *f, gconstpointer data)
 		g_autofree gchar *path = g_build_filename(f->dir, "index.txt", NULL);
 		g_autofree gchar *text = NULL;
 		g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-		g_assert_cmpstr(text, ==, "esc-tps-ca-index 1\ncrl-number\t0\n");
+		g_assert_cmpstr(text, ==, "esc-tps-ca-index 1\ncrl-number\t1\n");
 	}
 }
 
@@ -358,7 +359,7 @@ test_revoke_crl(Fixture *f, gconstpointer data)
 
 	g_assert_true(crl_lookup(f->ca, a->serial, &reason, &n2));
 	g_assert_cmpint(reason, ==, 1);
-	g_assert_cmpuint(n2, ==, n1 + 1);
+	g_assert_cmpuint(n2, ==, n1 + 4); /* each revocation published a CRL of its own */
 	g_assert_true(crl_lookup(f->ca, b->serial, &reason, &n1));
 	g_assert_cmpint(reason, ==, 6);
 	g_assert_true(crl_lookup(f->ca, c->serial, &reason, &n1));
@@ -807,7 +808,8 @@ test_threads(Fixture *f, gconstpointer data)
 	index = tps_ca_index_parse(text, len, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(tps_ca_index_get_entries(index)->len, ==, 20);
-	g_assert_cmpuint(tps_ca_index_get_crl_number(index), ==, 20);
+	/* the CRL of the new CA, one published per revocation, one per get_crl */
+	g_assert_cmpuint(tps_ca_index_get_crl_number(index), ==, 41);
 	for (guint i = 0; i < G_N_ELEMENTS(threads); i++) {
 		for (guint j = 0; j < td[i].serials->len; j++) {
 			TpsCaIndexEntry *e = tps_ca_index_lookup(index, g_ptr_array_index(td[i].serials, j));
@@ -816,6 +818,163 @@ test_threads(Fixture *f, gconstpointer data)
 		}
 		g_ptr_array_unref(td[i].serials);
 	}
+}
+
+/* The published crl.der (and crl.pem, the same CRL): its number and revoked serials. */
+static X509_CRL *
+published_crl(Fixture *f, guint64 *number)
+{
+	g_autofree gchar *der_path = g_build_filename(f->dir, "crl.der", NULL);
+	g_autofree gchar *pem_path = g_build_filename(f->dir, "crl.pem", NULL);
+	g_autofree gchar *der = NULL;
+	g_autofree gchar *pem = NULL;
+	gsize der_len = 0, pem_len = 0;
+	g_autoptr(GBytes) bytes = NULL;
+	g_autoptr(X509) cacert = ca_cert(f->ca);
+	g_autoptr(ASN1_INTEGER) num = NULL;
+	X509_CRL *crl;
+	X509_CRL *from_pem;
+	BIO *bio;
+	unsigned char *again = NULL;
+	int again_len;
+	GStatBuf st;
+
+	g_assert_true(g_file_get_contents(der_path, &der, &der_len, NULL));
+	g_assert_true(g_file_get_contents(pem_path, &pem, &pem_len, NULL));
+	g_assert_cmpint(g_stat(der_path, &st), ==, 0);
+	g_assert_cmpint(st.st_mode & 0777, ==, 0644);
+	bytes = g_bytes_new(der, der_len);
+	crl = crl_of(bytes);
+	g_assert_cmpint(X509_CRL_verify(crl, X509_get0_pubkey(cacert)), ==, 1);
+	num = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
+	g_assert_nonnull(num);
+	g_assert_cmpint(ASN1_INTEGER_get_uint64(number, num), ==, 1);
+	/* crl.pem holds the same CRL */
+	g_assert_true(g_str_has_prefix(pem, "-----BEGIN X509 CRL-----\n"));
+	bio = BIO_new_mem_buf(pem, (int)pem_len);
+	from_pem = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	g_assert_nonnull(from_pem);
+	again_len = i2d_X509_CRL(from_pem, &again);
+	g_assert_cmpmem(again, again_len, der, der_len);
+	OPENSSL_free(again);
+	X509_CRL_free(from_pem);
+	return crl;
+}
+
+static gint
+published_reason(X509_CRL *crl, const gchar *serial)
+{
+	STACK_OF(X509_REVOKED) *revoked = X509_CRL_get_REVOKED(crl);
+
+	for (int i = 0; i < sk_X509_REVOKED_num(revoked); i++) {
+		X509_REVOKED *r = sk_X509_REVOKED_value(revoked, i);
+		g_autoptr(BIGNUM) bn = ASN1_INTEGER_to_BN(X509_REVOKED_get0_serialNumber(r), NULL);
+		char *h = BN_bn2hex(bn);
+		g_autofree gchar *hex = g_ascii_strdown(h, -1);
+		OPENSSL_free(h);
+		while (hex[0] == '0' && hex[1] != '\0')
+			memmove(hex, hex + 1, strlen(hex));
+		if (g_strcmp0(hex, serial) == 0) {
+			g_autoptr(ASN1_ENUMERATED) code = X509_REVOKED_get_ext_d2i(r, NID_crl_reason, NULL, NULL);
+			return code != NULL ? (gint)ASN1_ENUMERATED_get(code) : 0;
+		}
+	}
+	return -1;
+}
+
+static void
+test_crl_published(Fixture *f, gconstpointer data)
+{
+	g_autoptr(TpsIssuedCert) a = enroll(f, TPS_CA_PROFILE_USER_SIGNING, f->ec_key, "alice", NULL);
+	g_autoptr(TpsIssuedCert) b = enroll(f, TPS_CA_PROFILE_USER_ENCRYPTION, f->ec_key, "alice", NULL);
+	g_autofree gchar *der_path = g_build_filename(f->dir, "crl.der", NULL);
+	g_autofree gchar *pem_path = g_build_filename(f->dir, "crl.pem", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(X509_CRL) crl = NULL;
+	guint64 n = 0;
+
+	/* at creation: an empty CRL number 1; enrolling does not change it */
+	crl = published_crl(f, &n);
+	g_assert_cmpuint(n, ==, 1);
+	g_assert_cmpint(MAX(0, sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl))), ==, 0);
+	g_clear_pointer(&crl, X509_CRL_free);
+
+	/* revoke: published at once */
+	g_assert_true(tps_ca_connector_revoke(f->ca, a->serial, TPS_CRL_REASON_CERTIFICATE_HOLD, &error));
+	g_assert_no_error(error);
+	crl = published_crl(f, &n);
+	g_assert_cmpuint(n, ==, 2);
+	g_assert_cmpint(MAX(0, sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl))), ==, 1);
+	g_assert_cmpint(published_reason(crl, a->serial), ==, 6);
+	g_clear_pointer(&crl, X509_CRL_free);
+	g_assert_true(tps_ca_connector_revoke(f->ca, b->serial, TPS_CRL_REASON_KEY_COMPROMISE, &error));
+	g_assert_no_error(error);
+	crl = published_crl(f, &n);
+	g_assert_cmpuint(n, ==, 3);
+	g_assert_cmpint(published_reason(crl, a->serial), ==, 6);
+	g_assert_cmpint(published_reason(crl, b->serial), ==, 1);
+	g_clear_pointer(&crl, X509_CRL_free);
+
+	/* a revocation that changes nothing publishes nothing */
+	g_assert_true(tps_ca_connector_revoke(f->ca, b->serial, TPS_CRL_REASON_SUPERSEDED, &error));
+	g_assert_no_error(error);
+	crl = published_crl(f, &n);
+	g_assert_cmpuint(n, ==, 3);
+	g_clear_pointer(&crl, X509_CRL_free);
+
+	/* unrevoke: the hold is gone from the published CRL */
+	g_assert_true(tps_ca_connector_unrevoke(f->ca, a->serial, &error));
+	g_assert_no_error(error);
+	crl = published_crl(f, &n);
+	g_assert_cmpuint(n, ==, 4);
+	g_assert_cmpint(published_reason(crl, a->serial), ==, -1);
+	g_assert_cmpint(published_reason(crl, b->serial), ==, 1);
+	g_assert_cmpint(MAX(0, sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl))), ==, 1);
+	g_clear_pointer(&crl, X509_CRL_free);
+
+	/* get_crl returns what it publishes */
+	{
+		g_autoptr(GBytes) got = tps_ca_connector_get_crl(f->ca, &error);
+		g_autofree gchar *der = NULL;
+		gsize len = 0;
+		g_assert_no_error(error);
+		g_assert_true(g_file_get_contents(der_path, &der, &len, NULL));
+		g_assert_cmpmem(g_bytes_get_data(got, NULL), g_bytes_get_size(got), der, len);
+	}
+
+	/* reopened without the files: published again */
+	g_clear_object(&f->ca);
+	g_assert_cmpint(g_unlink(der_path), ==, 0);
+	g_assert_cmpint(g_unlink(pem_path), ==, 0);
+	f->ca = tps_ca_local_new(f->dir, CA_SUBJECT, 3650, &error);
+	g_assert_no_error(error);
+	crl = published_crl(f, &n);
+	g_assert_cmpuint(n, ==, 6);
+	g_assert_cmpint(published_reason(crl, b->serial), ==, 1);
+	g_clear_pointer(&crl, X509_CRL_free);
+
+	/* a CRL that cannot be published undoes the revocation */
+	g_assert_cmpint(g_unlink(der_path), ==, 0);
+	g_assert_cmpint(g_mkdir(der_path, 0700), ==, 0);
+	g_assert_false(tps_ca_connector_revoke(f->ca, a->serial, TPS_CRL_REASON_KEY_COMPROMISE, &error));
+	g_assert_error(error, TPS_ERROR, TPS_ERROR_BACKEND);
+	g_assert_nonnull(strstr(error->message, "publishing the CRL"));
+	g_assert_nonnull(strstr(error->message, a->serial));
+	g_clear_error(&error);
+	g_assert_cmpint(g_rmdir(der_path), ==, 0);
+	g_assert_true(tps_ca_connector_unrevoke(f->ca, a->serial, &error)); /* not revoked: no-op */
+	g_assert_no_error(error);
+	g_assert_true(tps_ca_connector_revoke(f->ca, a->serial, TPS_CRL_REASON_CERTIFICATE_HOLD, &error));
+	g_assert_no_error(error);
+	crl = published_crl(f, &n);
+	g_assert_cmpint(published_reason(crl, a->serial), ==, 6);
+	/* and the index, reopened, agrees */
+	g_clear_object(&f->ca);
+	f->ca = tps_ca_local_new(f->dir, CA_SUBJECT, 3650, &error);
+	g_assert_no_error(error);
+	g_assert_true(tps_ca_connector_unrevoke(f->ca, a->serial, &error));
+	g_assert_no_error(error);
 }
 
 int
@@ -836,6 +995,7 @@ main(int argc, char **argv)
 	ADD("open/damaged-index", test_damaged_index);
 	ADD("open/incomplete", test_incomplete_dir);
 	ADD("threads", test_threads);
+	ADD("revoke/crl-published", test_crl_published);
 #undef ADD
 	g_test_add_func("/tps/ca-local/create/errors", test_create_errors);
 	g_test_add_func("/tps/ca-local/create/rsa", test_rsa_ca);
