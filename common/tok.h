@@ -10,6 +10,7 @@
 #include "tok-coolkey-object.h"
 #include "tok-cplc.h"
 #include "tok-error.h"
+#include "tok-openssl-autoptr.h"
 #include "tok-gp-apdu.h"
 #include "tok-tlv.h"
 #include "tok-secret.h"

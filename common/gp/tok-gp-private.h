@@ -5,14 +5,14 @@
  */
 #pragma once
 
+#include "tok-openssl-autoptr.h"
+
 #include <glib.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 G_BEGIN_DECLS
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_CIPHER_CTX, EVP_CIPHER_CTX_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_MAC_CTX, EVP_MAC_CTX_free)
 
 /* A fixed-size scratch buffer for key material that is wiped when it goes out of scope. */
 typedef struct {

@@ -5,6 +5,8 @@
  */
 #pragma once
 
+#include "tok-openssl-autoptr.h"
+
 #include <glib.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
@@ -15,10 +17,6 @@
 
 G_BEGIN_DECLS
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_CIPHER_CTX, EVP_CIPHER_CTX_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_CIPHER, EVP_CIPHER_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_KDF, EVP_KDF_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_KDF_CTX, EVP_KDF_CTX_free)
 
 /* Random bytes from the DEFAULT library context's DRBG. The TKS never draws random numbers
  * from a private OSSL_LIB_CTX (TokGpCrypto's): OpenSSL 3.0 keeps per-thread DRBG state for

@@ -7,14 +7,14 @@
  */
 #pragma once
 
+#include "tok-openssl-autoptr.h"
+
 #include <glib.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 G_BEGIN_DECLS
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_PKEY, EVP_PKEY_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(X509, X509_free)
 
 typedef struct _PcscCa PcscCa;
 

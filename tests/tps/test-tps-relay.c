@@ -11,6 +11,8 @@
  */
 #include "config.h"
 
+#include "tok-openssl-autoptr.h"
+
 #include <glib/gstdio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -32,9 +34,6 @@
 	"extendedLoginRequest%3Dtrue%26"
 #define ESC_ATR "3BFF1400FF8131FE458025A00000005657534336353003003B"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_PKEY, EVP_PKEY_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(X509, X509_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(BIO, BIO_free)
 
 /* ---- certificates --------------------------------------------------------------------- */
 

@@ -22,6 +22,8 @@
  */
 #include "config.h"
 
+#include "tok-openssl-autoptr.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <glib-unix.h>
@@ -51,10 +53,6 @@
 #error "TPS_DEFAULT_APPLET_DIR must be defined by the build"
 #endif
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_PKEY, EVP_PKEY_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(X509, X509_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(BIO, BIO_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(X509_EXTENSION, X509_EXTENSION_free)
 
 typedef struct {
 	TpsContext ctx;

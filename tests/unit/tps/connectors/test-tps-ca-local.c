@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include "tok-openssl-autoptr.h"
+
 #include <glib/gstdio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -12,11 +14,6 @@
 #include "tps-ca-local.h"
 #include "tps-error.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_PKEY, EVP_PKEY_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(X509, X509_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(X509_CRL, X509_CRL_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(ASN1_ENUMERATED, ASN1_ENUMERATED_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(ASN1_INTEGER, ASN1_INTEGER_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BIGNUM, BN_free)
 
 #define CA_SUBJECT "CN=ESC TPS Test CA, O=Example"
