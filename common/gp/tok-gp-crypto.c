@@ -284,6 +284,22 @@ tok_gp_aes_index(gsize key_len, GError **error)
 }
 
 gboolean
+tok_gp_check_des3_key(TokSecret *key, const gchar *scp, const gchar *what, GError **error)
+{
+	if (tok_secret_get_size(key) != 16) {
+		g_set_error(error,
+			    TOK_ERROR,
+			    TOK_ERROR_INVALID_DATA,
+			    "%s %s key has %" G_GSIZE_FORMAT " bytes, expected 16",
+			    scp,
+			    what,
+			    tok_secret_get_size(key));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
 tok_gp_crypto_des3_cbc_zero_iv(TokGpCrypto *self,
 			       gboolean encrypt,
 			       TokSecret *key,

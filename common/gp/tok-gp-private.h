@@ -11,6 +11,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "tok-secret.h"
+
 G_BEGIN_DECLS
 
 
@@ -34,5 +36,10 @@ tok_gp_copy(guint8 *dst, const guint8 *src, gsize len)
 	for (gsize i = 0; i < len; i++)
 		dst[i] = src[i];
 }
+
+/* TRUE if @key is a 16-byte two-key triple-DES key; else "<scp> <what> key has N bytes,
+ * expected 16" (TOK_ERROR_INVALID_DATA). */
+gboolean
+tok_gp_check_des3_key(TokSecret *key, const gchar *scp, const gchar *what, GError **error);
 
 G_END_DECLS

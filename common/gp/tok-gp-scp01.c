@@ -7,21 +7,6 @@
 #include "tok-error.h"
 #include "tok-gp-private.h"
 
-static gboolean
-tok_gp_scp01_check_des_key(TokSecret *key, const gchar *what, GError **error)
-{
-	if (tok_secret_get_size(key) != 16) {
-		g_set_error(error,
-			    TOK_ERROR,
-			    TOK_ERROR_INVALID_DATA,
-			    "SCP01 %s key has %" G_GSIZE_FORMAT " bytes, expected 16",
-			    what,
-			    tok_secret_get_size(key));
-		return FALSE;
-	}
-	return TRUE;
-}
-
 TokSecret *
 tok_gp_scp01_derive_session_key(TokGpCrypto *crypto,
 				TokSecret *static_key,
@@ -32,7 +17,7 @@ tok_gp_scp01_derive_session_key(TokGpCrypto *crypto,
 	guint8 dd[16];
 	g_autoptr(TokSecret) key = tok_secret_new(16);
 
-	if (!tok_gp_scp01_check_des_key(static_key, "static", error))
+	if (!tok_gp_check_des3_key(static_key, "SCP01", "static", error))
 		return NULL;
 	for (guint i = 0; i < 4; i++) {
 		dd[i] = card_challenge[4 + i];
@@ -105,7 +90,7 @@ tok_gp_scp01_cryptogram(TokGpCrypto *crypto,
 	const guint8 icv[8] = {0};
 	guint8 input[16];
 
-	if (!tok_gp_scp01_check_des_key(s_enc, "S-ENC", error))
+	if (!tok_gp_check_des3_key(s_enc, "SCP01", "S-ENC", error))
 		return FALSE;
 	tok_gp_copy(input, first, 8);
 	tok_gp_copy(input + 8, second, 8);
@@ -153,7 +138,7 @@ tok_gp_scp01_compute_mac(TokGpCrypto *crypto,
 			 guint8 out[TOK_GP_MAC_SIZE],
 			 GError **error)
 {
-	if (!tok_gp_scp01_check_des_key(s_mac, "S-MAC", error))
+	if (!tok_gp_check_des3_key(s_mac, "SCP01", "S-MAC", error))
 		return FALSE;
 	if (!tok_gp_crypto_des3_mac(crypto,
 				    tok_secret_get_data(s_mac, NULL),
@@ -178,7 +163,7 @@ tok_gp_scp01_encrypt(TokGpCrypto *crypto,
 	g_autoptr(TokWipedByteArray) plain = g_byte_array_new();
 	g_autoptr(TokWipedByteArray) cipher = g_byte_array_new();
 
-	if (!tok_gp_scp01_check_des_key(s_enc, "S-ENC", error))
+	if (!tok_gp_check_des3_key(s_enc, "SCP01", "S-ENC", error))
 		return NULL;
 	if (len > 255 || (len > 0 && data == NULL)) {
 		g_set_error(error,
@@ -211,7 +196,7 @@ tok_gp_scp01_decrypt(TokGpCrypto *crypto,
 	g_autoptr(TokWipedByteArray) plain = g_byte_array_new();
 	gsize n;
 
-	if (!tok_gp_scp01_check_des_key(s_enc, "S-ENC", error))
+	if (!tok_gp_check_des3_key(s_enc, "SCP01", "S-ENC", error))
 		return NULL;
 	if (len == 0 || len % 8 != 0 || len > 256 || data == NULL) {
 		g_set_error(error,

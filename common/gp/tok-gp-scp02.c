@@ -7,21 +7,6 @@
 #include "tok-error.h"
 #include "tok-gp-private.h"
 
-static gboolean
-tok_gp_scp02_check_des_key(TokSecret *key, const gchar *what, GError **error)
-{
-	if (tok_secret_get_size(key) != 16) {
-		g_set_error(error,
-			    TOK_ERROR,
-			    TOK_ERROR_INVALID_DATA,
-			    "SCP02 %s key has %" G_GSIZE_FORMAT " bytes, expected 16",
-			    what,
-			    tok_secret_get_size(key));
-		return FALSE;
-	}
-	return TRUE;
-}
-
 TokSecret *
 tok_gp_scp02_derive_session_key(TokGpCrypto *crypto,
 				TokSecret *static_key,
@@ -32,7 +17,7 @@ tok_gp_scp02_derive_session_key(TokGpCrypto *crypto,
 	guint8 dd[16] = {0};
 	g_autoptr(TokSecret) key = tok_secret_new(16);
 
-	if (!tok_gp_scp02_check_des_key(static_key, "static", error))
+	if (!tok_gp_check_des3_key(static_key, "SCP02", "static", error))
 		return NULL;
 	dd[0] = (guint8)(constant >> 8);
 	dd[1] = (guint8)(constant & 0xff);
@@ -108,7 +93,7 @@ tok_gp_scp02_cryptogram(TokGpCrypto *crypto,
 	const guint8 icv[8] = {0};
 	g_autoptr(GByteArray) input = g_byte_array_sized_new(16);
 
-	if (!tok_gp_scp02_check_des_key(s_enc, "S-ENC", error))
+	if (!tok_gp_check_des3_key(s_enc, "SCP02", "S-ENC", error))
 		return FALSE;
 	if (!host)
 		g_byte_array_append(input, host_challenge, TOK_GP_CHALLENGE_SIZE);
@@ -176,7 +161,7 @@ tok_gp_scp02_compute_mac(TokGpCrypto *crypto,
 			 guint8 out[TOK_GP_MAC_SIZE],
 			 GError **error)
 {
-	if (!tok_gp_scp02_check_des_key(s_mac, "C-MAC", error))
+	if (!tok_gp_check_des3_key(s_mac, "SCP02", "C-MAC", error))
 		return FALSE;
 	if (!tok_gp_crypto_retail_mac(crypto,
 				      tok_secret_get_data(s_mac, NULL),
@@ -236,7 +221,7 @@ tok_gp_scp02_compute_rmac(TokGpCrypto *crypto,
 	gsize command_len = 0;
 	const guint8 *command_data = g_bytes_get_data(command, &command_len);
 
-	if (!tok_gp_scp02_check_des_key(s_rmac, "R-MAC", error))
+	if (!tok_gp_check_des3_key(s_rmac, "SCP02", "R-MAC", error))
 		return FALSE;
 	if (command_len < 5 || command_len != 5 + (gsize)command_data[4]) {
 		g_set_error(error,
@@ -288,7 +273,7 @@ tok_gp_scp02_encrypt_icv(TokGpCrypto *crypto,
 			 guint8 out[TOK_GP_MAC_SIZE],
 			 GError **error)
 {
-	if (!tok_gp_scp02_check_des_key(s_mac, "C-MAC", error))
+	if (!tok_gp_check_des3_key(s_mac, "SCP02", "C-MAC", error))
 		return FALSE;
 	/* single DES with the first 8 bytes (K1) of the C-MAC key */
 	if (!tok_gp_crypto_des_ecb(crypto,
@@ -315,7 +300,7 @@ tok_gp_scp02_encrypt(TokGpCrypto *crypto,
 	g_autoptr(TokWipedByteArray) plain = g_byte_array_new();
 	g_autoptr(TokWipedByteArray) cipher = g_byte_array_new();
 
-	if (!tok_gp_scp02_check_des_key(s_enc, "S-ENC", error))
+	if (!tok_gp_check_des3_key(s_enc, "SCP02", "S-ENC", error))
 		return NULL;
 	if (len > 255 || (len > 0 && data == NULL)) {
 		g_set_error(error,
@@ -346,7 +331,7 @@ tok_gp_scp02_decrypt(TokGpCrypto *crypto,
 	g_autoptr(TokWipedByteArray) plain = g_byte_array_new();
 	gsize n = 0;
 
-	if (!tok_gp_scp02_check_des_key(s_enc, "S-ENC", error))
+	if (!tok_gp_check_des3_key(s_enc, "SCP02", "S-ENC", error))
 		return NULL;
 	if (len == 0 || len % 8 != 0 || len > 256 || data == NULL) {
 		g_set_error(error,
