@@ -1,0 +1,157 @@
+/*
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * EscCard without a PC/SC service (PCSCLITE_CSOCK_NAME points at nothing): jobs fail with
+ * ESC_ERROR_NO_SERVICE, in order, sync and async, data is freed, cancellation is honoured.
+ * The tests with a real pcscd are in tests/pcsc-client.
+ */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "esc-card.h"
+#include "esc-error.h"
+
+static gboolean
+job_never_runs(EscCardJob *job, gpointer data, GCancellable *cancellable, GError **error)
+{
+	g_error("the job ran without a PC/SC service");
+	return FALSE;
+}
+
+static void
+test_no_service_sync(void)
+{
+	g_autoptr(EscCard) card = esc_card_new("Virtual PCD 00 00");
+	g_autoptr(GError) error = NULL;
+
+	g_assert_cmpstr(esc_card_get_reader(card), ==, "Virtual PCD 00 00");
+	g_assert_false(esc_card_run_job_sync(card, TRUE, job_never_runs, NULL, NULL, &error));
+	g_assert_error(error, ESC_ERROR, ESC_ERROR_NO_SERVICE);
+	g_assert_nonnull(strstr(error->message, "SCARD_E_NO_SERVICE"));
+}
+
+typedef struct {
+	GMainLoop *loop;
+	GPtrArray *order;
+	guint pending;
+	guint freed;
+} AsyncState;
+
+typedef struct {
+	AsyncState *state;
+	guint index;
+} AsyncJob;
+
+static void
+async_job_free(gpointer data)
+{
+	AsyncJob *job = data;
+
+	job->state->freed++;
+	g_free(job);
+}
+
+static void
+async_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	AsyncJob *job = user_data;
+	AsyncState *state = job->state;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_false(esc_card_run_job_finish(ESC_CARD(source), res, &error));
+	if (job->index == 1)
+		g_assert_error(error, ESC_ERROR, ESC_ERROR_CANCELLED);
+	else
+		g_assert_error(error, ESC_ERROR, ESC_ERROR_NO_SERVICE);
+	g_ptr_array_add(state->order, GUINT_TO_POINTER(job->index));
+	if (--state->pending == 0)
+		g_main_loop_quit(state->loop);
+}
+
+static void
+test_no_service_async(void)
+{
+	g_autoptr(EscCard) card = esc_card_new("Virtual PCD 00 00");
+	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+	g_autoptr(GPtrArray) order = g_ptr_array_new();
+	g_autoptr(GCancellable) cancelled = g_cancellable_new();
+	AsyncState state = {loop, order, 0, 0};
+	/* callbacks hold the job structs, which data_free would free: keep separate copies */
+	AsyncJob *cb_data[4];
+
+	g_cancellable_cancel(cancelled);
+	for (guint i = 0; i < 4; i++) {
+		AsyncJob *job = g_new0(AsyncJob, 1);
+
+		job->state = &state;
+		job->index = i;
+		cb_data[i] = g_new0(AsyncJob, 1);
+		*cb_data[i] = *job;
+		state.pending++;
+		esc_card_run_job_async(card, i % 2 == 0, job_never_runs, job, async_job_free, i == 1 ? cancelled : NULL, async_done,
+				       cb_data[i]);
+	}
+	g_main_loop_run(loop);
+	g_assert_cmpuint(state.freed, ==, 4);
+	g_assert_cmpuint(order->len, ==, 4);
+	for (guint i = 0; i < 4; i++) {
+		g_assert_cmpuint(GPOINTER_TO_UINT(g_ptr_array_index(order, i)), ==, i);
+		g_free(cb_data[i]);
+	}
+}
+
+static GBytes *
+fixed_transmit(GBytes *command, gpointer user_data, GError **error)
+{
+	return g_bytes_new(g_bytes_get_data(user_data, NULL), g_bytes_get_size(user_data));
+}
+
+static GBytes *
+failing_transmit(GBytes *command, gpointer user_data, GError **error)
+{
+	g_set_error(error, ESC_ERROR, ESC_ERROR_CARD_REMOVED, "gone");
+	return NULL;
+}
+
+static void
+test_transmit_full_errors(void)
+{
+	g_autoptr(GBytes) cmd = g_bytes_new_static("\x00\xA4\x04\x00", 4);
+	g_autoptr(GBytes) one = g_bytes_new_static("\x90", 1);
+	g_autoptr(GBytes) ok = g_bytes_new_static("\x01\x90\x00", 3);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GBytes) r1 = esc_card_transmit_full(fixed_transmit, one, cmd, &error);
+	g_autoptr(GBytes) r2 = NULL;
+	g_autoptr(GBytes) r3 = NULL;
+
+	g_assert_null(r1);
+	g_assert_error(error, ESC_ERROR, ESC_ERROR_CARD);
+	g_clear_error(&error);
+	r2 = esc_card_transmit_full(failing_transmit, NULL, cmd, &error);
+	g_assert_null(r2);
+	g_assert_error(error, ESC_ERROR, ESC_ERROR_CARD_REMOVED);
+	g_clear_error(&error);
+	r3 = esc_card_transmit_full(fixed_transmit, ok, cmd, &error);
+	g_assert_no_error(error);
+	g_assert_true(g_bytes_equal(r3, ok));
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autofree gchar *dir = g_dir_make_tmp("test-esc-card-XXXXXX", NULL);
+	g_autofree gchar *sock = g_build_filename(dir, "no-pcscd.comm", NULL);
+	int rc;
+
+	/* before the first PC/SC call: libpcsclite reads it once */
+	g_setenv("PCSCLITE_CSOCK_NAME", sock, TRUE);
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/esc/card/no-service/sync", test_no_service_sync);
+	g_test_add_func("/esc/card/no-service/async-in-order", test_no_service_async);
+	g_test_add_func("/esc/card/transmit-full/errors", test_transmit_full_errors);
+	rc = g_test_run();
+	g_rmdir(dir);
+	return rc;
+}
