@@ -10,6 +10,7 @@
 #include "esc-certificate.h"
 #include "esc-token-probe.h"
 #include "esc-token.h"
+#include "esc-tps-connection.h"
 #include "tok-bytes.h"
 
 /* The report is for support staff and bug reports: it stays in English on purpose. */
@@ -195,6 +196,7 @@ esc_diagnostics_text_token(GString *out, EscToken *token)
 		g_string_append_printf(out, "    error: %s\n", esc_token_get_error(token));
 	if (info != NULL) {
 		GPtrArray *certs = esc_token_info_get_certificates(info);
+		g_autofree gchar *card_url = esc_tps_connection_redact_url(esc_token_info_get_issuer_url(info));
 
 		g_string_append_printf(out, "    CUID: %s\n", esc_token_info_get_cuid(info) != NULL ? esc_token_info_get_cuid(info) : "-");
 		g_string_append_printf(out, "    MSN: %s\n", esc_token_info_get_msn(info) != NULL ? esc_token_info_get_msn(info) : "-");
@@ -202,17 +204,15 @@ esc_diagnostics_text_token(GString *out, EscToken *token)
 				       "    applet: %s\n",
 				       esc_token_info_get_applet_version(info) != NULL ? esc_token_info_get_applet_version(info) : "none");
 		g_string_append_printf(out, "    life cycle: 0x%02X\n", esc_token_info_get_life_cycle(info));
-		g_string_append_printf(out,
-				       "    issuer URL (card): %s\n",
-				       esc_token_info_get_issuer_url(info) != NULL ? esc_token_info_get_issuer_url(info) : "-");
+		g_string_append_printf(out, "    issuer URL (card): %s\n", card_url != NULL ? card_url : "-");
 		g_string_append_printf(out, "    certificates: %u\n", certs != NULL ? certs->len : 0);
 		for (guint i = 0; certs != NULL && i < certs->len; i++)
 			esc_diagnostics_text_certificate(out, g_ptr_array_index(certs, i));
 	}
 	if (issuer != NULL) {
-		const gchar *op = esc_issuer_info_get_operation_url(issuer);
+		g_autofree gchar *op = esc_tps_connection_redact_url(esc_issuer_info_get_operation_url(issuer));
 		const gchar *type = esc_issuer_info_get_token_type(issuer);
-		const gchar *url = esc_issuer_info_get_phone_home_url(issuer);
+		g_autofree gchar *url = esc_tps_connection_redact_url(esc_issuer_info_get_phone_home_url(issuer));
 
 		g_string_append_printf(out, "    issuer: %s\n", esc_issuer_info_get_issuer_name(issuer));
 		g_string_append_printf(out, "    phone home: %s\n", url != NULL ? url : "-");
@@ -263,7 +263,7 @@ esc_diagnostics_report(EscTokenList *list, EscOperation *last_op)
 	}
 	if (last_op != NULL) {
 		g_autofree gchar *transcript = esc_operation_get_transcript_text(last_op);
-		const gchar *url = esc_operation_get_url(last_op);
+		g_autofree gchar *url = esc_tps_connection_redact_url(esc_operation_get_url(last_op));
 
 		g_string_append_printf(out,
 				       "Last operation: %s, URL %s, result %d, status %d, %u APDUs\n",
@@ -297,12 +297,13 @@ esc_diagnostics_json_token(EscJson *j, EscToken *token)
 	esc_json_str(j, "error", esc_token_get_error(token));
 	if (info != NULL) {
 		GPtrArray *certs = esc_token_info_get_certificates(info);
+		g_autofree gchar *card_url = esc_tps_connection_redact_url(esc_token_info_get_issuer_url(info));
 
 		esc_json_str(j, "cuid", esc_token_info_get_cuid(info));
 		esc_json_str(j, "msn", esc_token_info_get_msn(info));
 		esc_json_str(j, "applet_version", esc_token_info_get_applet_version(info));
 		esc_json_int(j, "life_cycle", esc_token_info_get_life_cycle(info));
-		esc_json_str(j, "issuer_url", esc_token_info_get_issuer_url(info));
+		esc_json_str(j, "issuer_url", card_url);
 		esc_json_open(j, "certificates", '[');
 		for (guint i = 0; certs != NULL && i < certs->len; i++) {
 			EscCertificate *cert = g_ptr_array_index(certs, i);
@@ -321,10 +322,13 @@ esc_diagnostics_json_token(EscJson *j, EscToken *token)
 		esc_json_close(j, ']');
 	}
 	if (issuer != NULL) {
+		g_autofree gchar *phone_home = esc_tps_connection_redact_url(esc_issuer_info_get_phone_home_url(issuer));
+		g_autofree gchar *op = esc_tps_connection_redact_url(esc_issuer_info_get_operation_url(issuer));
+
 		esc_json_open(j, "issuer", '{');
 		esc_json_str(j, "name", esc_issuer_info_get_issuer_name(issuer));
-		esc_json_str(j, "phone_home_url", esc_issuer_info_get_phone_home_url(issuer));
-		esc_json_str(j, "operation_url", esc_issuer_info_get_operation_url(issuer));
+		esc_json_str(j, "phone_home_url", phone_home);
+		esc_json_str(j, "operation_url", op);
 		esc_json_str(j, "token_type", esc_issuer_info_get_token_type(issuer));
 		esc_json_close(j, '}');
 	}
@@ -378,10 +382,11 @@ esc_diagnostics_report_json(EscTokenList *list, EscOperation *last_op)
 	if (last_op != NULL) {
 		g_autofree gchar *transcript = esc_operation_get_transcript_text(last_op);
 		g_auto(GStrv) lines = g_strsplit(transcript, "\n", -1);
+		g_autofree gchar *url = esc_tps_connection_redact_url(esc_operation_get_url(last_op));
 
 		esc_json_open(&j, "last_operation", '{');
 		esc_json_str(&j, "kind", esc_operation_kind_to_string(esc_operation_get_kind(last_op)));
-		esc_json_str(&j, "url", esc_operation_get_url(last_op));
+		esc_json_str(&j, "url", url);
 		esc_json_int(&j, "result", esc_operation_get_result(last_op));
 		esc_json_int(&j, "status", (gint)esc_operation_get_status(last_op));
 		esc_json_int(&j, "apdus", esc_operation_get_apdu_count(last_op));

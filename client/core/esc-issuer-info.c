@@ -391,18 +391,27 @@ esc_issuer_info_build_url(const gchar *url, const gchar *cuid, GError **error)
 	g_autoptr(GUri) full = NULL;
 	g_autoptr(GError) local_error = NULL;
 	g_autofree gchar *query = NULL;
+	g_autofree gchar *shown = esc_tps_connection_redact_url(url);
 	const gchar *scheme;
 
 	if (!esc_issuer_info_check_cuid(cuid, error))
 		return NULL;
 	uri = g_uri_parse(url, G_URI_FLAGS_ENCODED, &local_error);
 	if (uri == NULL) {
-		g_set_error(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, _("“%s” is not a valid URL: %s"), url, local_error->message);
+		g_set_error(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, _("“%s” is not a valid URL: %s"), shown, local_error->message);
 		return NULL;
 	}
 	scheme = g_uri_get_scheme(uri);
 	if (g_ascii_strcasecmp(scheme, "http") != 0 && g_ascii_strcasecmp(scheme, "https") != 0) {
-		g_set_error(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, _("“%s” is not an http:// or https:// URL"), url);
+		g_set_error(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, _("“%s” is not an http:// or https:// URL"), shown);
+		return NULL;
+	}
+	if (g_uri_get_userinfo(uri) != NULL) {
+		g_set_error(error,
+			    ESC_ERROR,
+			    ESC_ERROR_INVALID_INPUT,
+			    _("The phone-home URL “%s” carries a user name or password, which is not supported"),
+			    shown);
 		return NULL;
 	}
 	if (g_uri_get_query(uri) != NULL && g_uri_get_query(uri)[0] != '\0')
@@ -411,7 +420,7 @@ esc_issuer_info_build_url(const gchar *url, const gchar *cuid, GError **error)
 		query = g_strdup_printf("cuid=%s", cuid);
 	full = g_uri_build(G_URI_FLAGS_ENCODED,
 			   scheme,
-			   g_uri_get_userinfo(uri),
+			   NULL,
 			   g_uri_get_host(uri),
 			   g_uri_get_port(uri),
 			   g_uri_get_path(uri),

@@ -16,11 +16,8 @@ struct _EscLoginRequest {
 	gboolean blocked;
 	gchar *title;
 	gchar *description;
-	GPtrArray *fields;  /* EscLoginField */
-	GHashTable *values; /* id -> TokSecret */
-	GMutex lock;
-	GCond cond;
-	EscRequestState state;
+	GPtrArray *fields; /* EscLoginField */
+	EscRequestChannel *channel; /* the state and the values (TokSecret by field id) */
 };
 
 G_DEFINE_FINAL_TYPE(EscLoginRequest, esc_login_request, G_TYPE_OBJECT)
@@ -44,9 +41,9 @@ esc_login_request_finalize(GObject *object)
 	g_free(self->title);
 	g_free(self->description);
 	g_ptr_array_unref(self->fields);
-	g_hash_table_unref(self->values);
-	g_mutex_clear(&self->lock);
-	g_cond_clear(&self->cond);
+	/* nobody can answer any more: an operation still waiting gives up */
+	esc_request_channel_drop(self->channel);
+	esc_request_channel_unref(self->channel);
 	G_OBJECT_CLASS(esc_login_request_parent_class)->finalize(object);
 }
 
@@ -60,9 +57,7 @@ static void
 esc_login_request_init(EscLoginRequest *self)
 {
 	self->fields = g_ptr_array_new_with_free_func(esc_login_field_free);
-	self->values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)tok_secret_unref);
-	g_mutex_init(&self->lock);
-	g_cond_init(&self->cond);
+	self->channel = esc_request_channel_new();
 }
 
 static void
@@ -296,12 +291,7 @@ esc_login_request_set_secret(EscLoginRequest *r, const gchar *id, TokSecret *val
 		g_warning("the login request has no field “%s”", id);
 		return;
 	}
-	g_mutex_lock(&r->lock);
-	if (value == NULL)
-		g_hash_table_remove(r->values, id);
-	else
-		g_hash_table_replace(r->values, g_strdup(id), tok_secret_ref(value));
-	g_mutex_unlock(&r->lock);
+	esc_request_channel_set_secret(r->channel, id, value);
 }
 
 void
@@ -312,27 +302,18 @@ esc_login_request_set_value(EscLoginRequest *r, const gchar *id, const gchar *va
 	esc_login_request_set_secret(r, id, secret);
 }
 
-static void
-esc_login_request_answer(EscLoginRequest *r, EscRequestState state)
-{
-	g_mutex_lock(&r->lock);
-	if (r->state == ESC_REQUEST_PENDING) {
-		r->state = state;
-		g_cond_broadcast(&r->cond);
-	}
-	g_mutex_unlock(&r->lock);
-}
-
 void
 esc_login_request_respond(EscLoginRequest *r)
 {
-	esc_login_request_answer(r, ESC_REQUEST_RESPONDED);
+	esc_request_channel_answer(r->channel, ESC_REQUEST_RESPONDED, NULL, NULL);
 }
 
 void
 esc_login_request_cancel(EscLoginRequest *r)
 {
-	esc_login_request_answer(r, ESC_REQUEST_CANCELLED);
+	esc_request_channel_answer(r->channel, ESC_REQUEST_CANCELLED, NULL, NULL);
+	/* what was typed so far is not needed any more */
+	esc_request_channel_clear_secrets(r->channel);
 }
 
 gboolean
@@ -344,51 +325,23 @@ esc_login_request_is_answered(EscLoginRequest *r)
 EscRequestState
 esc_login_request_get_state(EscLoginRequest *r)
 {
-	EscRequestState state;
-
-	g_mutex_lock(&r->lock);
-	state = r->state;
-	g_mutex_unlock(&r->lock);
-	return state;
-}
-
-static void
-esc_login_request_on_cancelled(GCancellable *cancellable, gpointer user_data)
-{
-	EscLoginRequest *r = user_data;
-
-	g_mutex_lock(&r->lock);
-	g_cond_broadcast(&r->cond);
-	g_mutex_unlock(&r->lock);
+	return esc_request_channel_get_state(r->channel);
 }
 
 EscRequestState
 esc_login_request_wait(EscLoginRequest *r, GCancellable *cancellable)
 {
-	EscRequestState state;
-	gulong handler = 0;
-
-	if (cancellable != NULL)
-		handler = g_cancellable_connect(cancellable, G_CALLBACK(esc_login_request_on_cancelled), r, NULL);
-	g_mutex_lock(&r->lock);
-	while (r->state == ESC_REQUEST_PENDING && !g_cancellable_is_cancelled(cancellable))
-		g_cond_wait(&r->cond, &r->lock);
-	state = r->state;
-	g_mutex_unlock(&r->lock);
-	if (cancellable != NULL)
-		g_cancellable_disconnect(cancellable, handler);
-	return state;
+	return esc_request_channel_wait(r->channel, cancellable);
 }
 
 TokSecret *
 esc_login_request_dup_secret(EscLoginRequest *r, const gchar *id)
 {
-	TokSecret *value;
+	return esc_request_channel_dup_secret(r->channel, id);
+}
 
-	g_mutex_lock(&r->lock);
-	value = g_hash_table_lookup(r->values, id);
-	if (value != NULL)
-		tok_secret_ref(value);
-	g_mutex_unlock(&r->lock);
-	return value;
+EscRequestChannel *
+esc_login_request_get_channel(EscLoginRequest *r)
+{
+	return esc_request_channel_ref(r->channel);
 }

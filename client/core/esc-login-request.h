@@ -7,8 +7,10 @@
  * (required_parameterN, each "id=..&name=..&desc=..&type=..&option=..").
  *
  * EscOperation emits "login-requested" with one of these; the handler (or anyone later, on
- * any thread) sets the values and calls respond(), or cancel(). Values are kept in wiped
- * memory (TokSecret) and never logged.
+ * any thread, holding a reference) sets the values and calls respond(), or cancel(). When the
+ * last reference goes without an answer, the operation gives up (CANCELLED). Values are kept
+ * in wiped memory (TokSecret), never logged, and wiped as soon as the operation has sent them
+ * (or on cancel()).
  */
 #pragma once
 
@@ -69,8 +71,8 @@ esc_login_request_get_n_fields(EscLoginRequest *r) TOK_NONNULL(1);
 const EscLoginField *
 esc_login_request_get_field(EscLoginRequest *r, guint i) TOK_NONNULL(1);
 
-/* Values by field id (secrets copied into wiped memory; NULL clears). Any thread. An unknown
- * id is ignored (with a warning). */
+/* Values by field id (secrets copied into wiped memory; NULL clears). Any thread, before
+ * respond() (ignored after). An unknown id is ignored (with a warning). */
 void
 esc_login_request_set_value(EscLoginRequest *r, const gchar *id, const gchar *value) TOK_NONNULL(1, 2);
 /* The same from a secret (e.g. a password read from a file by escctl); NULL clears. */

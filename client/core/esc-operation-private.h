@@ -10,15 +10,10 @@
 
 #include "esc-login-request.h"
 #include "esc-pin-request.h"
+#include "esc-request-channel.h"
 #include "tok-secret.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-	ESC_REQUEST_PENDING,
-	ESC_REQUEST_RESPONDED,
-	ESC_REQUEST_CANCELLED,
-} EscRequestState;
 
 /* Blocks until the request is answered or @cancellable fires (then PENDING is returned). */
 EscRequestState
@@ -28,6 +23,9 @@ esc_login_request_get_state(EscLoginRequest *r);
 /* The value set for field @id, or NULL. */
 TokSecret *
 esc_login_request_dup_secret(EscLoginRequest *r, const gchar *id);
+/* (transfer full) Where the answer arrives; outlives the request (see esc-request-channel.h). */
+EscRequestChannel *
+esc_login_request_get_channel(EscLoginRequest *r);
 
 EscRequestState
 esc_pin_request_wait(EscPinRequest *r, GCancellable *cancellable);
@@ -36,8 +34,16 @@ esc_pin_request_get_state(EscPinRequest *r);
 /* The PIN given to respond(), or NULL. */
 TokSecret *
 esc_pin_request_dup_pin(EscPinRequest *r);
+/* The channel's id of the PIN. */
+#define ESC_PIN_REQUEST_CHANNEL_ID "pin"
+/* (transfer full) Where the answer arrives; outlives the request. */
+EscRequestChannel *
+esc_pin_request_get_channel(EscPinRequest *r);
 /* As esc_pin_request_check() for a secret. */
 gboolean
 esc_pin_request_check_secret(EscPinRequest *r, const TokSecret *pin, GError **error);
+/* The same check for the limits of a request. */
+gboolean
+esc_pin_request_check_range(guint min_length, guint max_length, const TokSecret *pin, GError **error);
 
 G_END_DECLS

@@ -41,6 +41,7 @@ struct _EscOperation {
 	GMutex lock; /* the run state below, written by the thread that runs */
 	gboolean running;
 	GPtrArray *transcript;
+	guint transcript_omitted; /* lines left out in the middle (ESC_OPERATION_MAX_TRANSCRIPT) */
 	gint status;
 	gint result;
 	guint apdu_count;
@@ -452,6 +453,14 @@ typedef struct {
 	gchar *locale;
 	gboolean extended_login;
 	gboolean status_update;
+	/* run_async with a card: the job's cancellable, cancelled by the caller's or when the
+	 * token is removed (then card_removed is set) */
+	GCancellable *cancellable;
+	GCancellable *caller_cancellable;
+	gulong caller_handler;
+	EscToken *token;
+	gulong present_handler;
+	gint card_removed;
 } EscOperationRun;
 
 static void
@@ -459,6 +468,12 @@ esc_operation_run_free(EscOperationRun *run)
 {
 	if (run == NULL)
 		return;
+	if (run->caller_handler != 0)
+		g_cancellable_disconnect(run->caller_cancellable, run->caller_handler);
+	g_clear_object(&run->caller_cancellable);
+	g_clear_object(&run->cancellable);
+	g_clear_signal_handler(&run->present_handler, run->token);
+	g_clear_object(&run->token);
 	g_clear_object(&run->self);
 	g_clear_pointer(&run->atr, g_bytes_unref);
 	g_free(run->url);
@@ -552,6 +567,7 @@ static void
 esc_operation_emit(EscOperationRun *run, guint signal_index, guint percent, const gchar *text, gpointer request)
 {
 	EscOperationEmission *e = g_new0(EscOperationEmission, 1);
+	g_autoptr(GSource) source = NULL;
 
 	e->self = g_object_ref(run->self);
 	e->signal_id = signals[signal_index];
@@ -563,21 +579,44 @@ esc_operation_emit(EscOperationRun *run, guint signal_index, guint percent, cons
 		esc_operation_emission_free(e);
 		return;
 	}
-	g_main_context_invoke_full(run->self->context,
-				   G_PRIORITY_DEFAULT,
-				   esc_operation_emission_dispatch,
-				   e,
-				   esc_operation_emission_free);
+	/* always through a source: g_main_context_invoke() would run the handlers right here,
+	 * on the worker thread, whenever the creator's context happens to be free to acquire
+	 * (e.g. the global default context between two iterations of its loop) */
+	source = g_idle_source_new();
+	g_source_set_priority(source, G_PRIORITY_DEFAULT);
+	g_source_set_static_name(source, "EscOperation signal");
+	g_source_set_callback(source, esc_operation_emission_dispatch, e, esc_operation_emission_free);
+	g_source_attach(source, run->self->context);
+}
+
+/* Under self->lock. A server may send messages without end: the transcript keeps the first
+ * and the last lines and one line saying how many were left out between them. */
+static void
+esc_operation_transcript_add(EscOperation *self, gchar *line)
+{
+	const guint marker = ESC_OPERATION_MAX_TRANSCRIPT / 2;
+
+	if (self->transcript->len >= ESC_OPERATION_MAX_TRANSCRIPT) {
+		/* the first time the marker takes the place of a line */
+		if (self->transcript_omitted == 0)
+			self->transcript_omitted = 1;
+		g_ptr_array_remove_index(self->transcript, marker + 1);
+		self->transcript_omitted++;
+		g_free(g_ptr_array_index(self->transcript, marker));
+		g_ptr_array_index(self->transcript, marker) =
+		    g_strdup_printf("… (%u lines left out) …", self->transcript_omitted);
+	}
+	g_ptr_array_add(self->transcript, line);
 }
 
 static void
 esc_operation_record(EscOperationRun *run, const gchar *direction, TokTpsMessage *msg)
 {
-	gchar *line = esc_operation_transcript_line(direction, msg);
+	g_autofree gchar *line = esc_operation_transcript_line(direction, msg);
 
 	g_debug("%s", line);
 	g_mutex_lock(&run->self->lock);
-	g_ptr_array_add(run->self->transcript, line);
+	esc_operation_transcript_add(run->self, g_strdup(line));
 	g_mutex_unlock(&run->self->lock);
 	esc_operation_emit(run, SIGNAL_LOG, 0, line, NULL);
 }
@@ -680,86 +719,57 @@ esc_operation_answer_pdu(EscOperationRun *run,
 	return esc_operation_send(run, conn, reply, cancellable, error);
 }
 
-/* Emits @signal_index with @request and waits for the answer (marshalled runs) or checks
- * that the handler answered (direct runs). */
+/* Emits @signal_index with @request (transfer full) and gets the answer from @channel. A
+ * marshalled run lets go of the request before it waits, so that only the signal emission and
+ * whoever kept the request to answer it later hold it: a request everyone dropped unanswered
+ * cancels itself (finalize drops the channel) instead of leaving this thread waiting forever.
+ * A direct run checks what the handlers did during the emission. */
 static gboolean
 esc_operation_ask(EscOperationRun *run,
 		  guint signal_index,
 		  gpointer request,
-		  EscRequestState (*wait)(gpointer request, GCancellable *cancellable),
-		  void (*cancel)(gpointer request),
+		  EscRequestChannel *channel,
 		  GCancellable *cancellable,
 		  const gchar *what,
 		  GError **error)
 {
+	g_autoptr(GObject) owned = request;
 	EscRequestState state;
 
 	if (!g_signal_has_handler_pending(run->self, signals[signal_index], 0, TRUE)) {
+		esc_request_channel_answer(channel, ESC_REQUEST_CANCELLED, NULL, NULL);
 		g_set_error(error, ESC_ERROR, ESC_ERROR_CANCELLED, _("The server asked for %s, but nobody answers"), what);
 		return FALSE;
 	}
-	esc_operation_emit(run, signal_index, 0, NULL, request);
-	if (run->marshal)
-		state = wait(request, cancellable);
-	else
-		state = wait(request, NULL);
+	esc_operation_emit(run, signal_index, 0, NULL, owned);
+	if (run->marshal) {
+		g_clear_object(&owned);
+		state = esc_request_channel_wait(channel, cancellable);
+	} else {
+		state = esc_request_channel_get_state(channel);
+	}
 	if (state == ESC_REQUEST_RESPONDED)
 		return TRUE;
-	cancel(request);
-	g_set_error(error, ESC_ERROR, ESC_ERROR_CANCELLED, _("The request for %s was cancelled"), what);
+	/* the wait ended by the cancellable: the request is answered (cancelled) from now on */
+	esc_request_channel_answer(channel, ESC_REQUEST_CANCELLED, NULL, NULL);
+	esc_request_channel_clear_secrets(channel);
+	if (esc_request_channel_was_dropped(channel))
+		g_set_error(error,
+			    ESC_ERROR,
+			    ESC_ERROR_CANCELLED,
+			    _("The server asked for %s, but the request was dropped without an answer"),
+			    what);
+	else if (g_cancellable_is_cancelled(cancellable))
+		g_set_error(error, ESC_ERROR, ESC_ERROR_CANCELLED, _("The operation was cancelled while waiting for %s"), what);
+	else if (!run->marshal && state == ESC_REQUEST_PENDING)
+		g_set_error(error,
+			    ESC_ERROR,
+			    ESC_ERROR_CANCELLED,
+			    _("The server asked for %s, but the handler did not answer at once"),
+			    what);
+	else
+		g_set_error(error, ESC_ERROR, ESC_ERROR_CANCELLED, _("The request for %s was cancelled"), what);
 	return FALSE;
-}
-
-static EscRequestState
-esc_operation_wait_login(gpointer request, GCancellable *cancellable)
-{
-	/* a direct run only looks at what the handler did */
-	if (cancellable == NULL)
-		return esc_login_request_get_state(request);
-	return esc_login_request_wait(request, cancellable);
-}
-
-static void
-esc_operation_cancel_login(gpointer request)
-{
-	esc_login_request_cancel(request);
-}
-
-static EscRequestState
-esc_operation_wait_pin(gpointer request, GCancellable *cancellable)
-{
-	if (cancellable == NULL)
-		return esc_pin_request_get_state(request);
-	return esc_pin_request_wait(request, cancellable);
-}
-
-static void
-esc_operation_cancel_pin(gpointer request)
-{
-	esc_pin_request_cancel(request);
-}
-
-static gboolean
-esc_operation_wait_for(EscOperationRun *run,
-		       guint signal_index,
-		       gpointer request,
-		       GCancellable *cancellable,
-		       const gchar *what,
-		       GError **error)
-{
-	/* in a marshalled run without cancellable, wait without one */
-	g_autoptr(GCancellable) never = NULL;
-	GCancellable *c = cancellable;
-
-	if (run->marshal && c == NULL) {
-		never = g_cancellable_new();
-		c = never;
-	}
-	if (signal_index == SIGNAL_LOGIN_REQUESTED)
-		return esc_operation_ask(run, signal_index, request, esc_operation_wait_login, esc_operation_cancel_login,
-					 run->marshal ? c : NULL, what, error);
-	return esc_operation_ask(run, signal_index, request, esc_operation_wait_pin, esc_operation_cancel_pin,
-				 run->marshal ? c : NULL, what, error);
 }
 
 static void
@@ -780,17 +790,25 @@ esc_operation_answer_login(EscOperationRun *run,
 			   GError **error)
 {
 	g_autoptr(EscLoginRequest) request = NULL;
+	g_autoptr(EscRequestChannel) channel = NULL;
+	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(TokTpsMessage) reply = NULL;
 	g_autoptr(GError) local_error = NULL;
+	gboolean extended;
 
 	request = esc_login_request_new_from_message(request_msg, error);
 	if (request == NULL)
 		return FALSE;
-	if (!esc_operation_wait_for(run, SIGNAL_LOGIN_REQUESTED, request, cancellable, _("a login"), error))
+	/* what the answer needs, read now: the request may be gone when it comes */
+	channel = esc_login_request_get_channel(request);
+	extended = esc_login_request_is_extended(request);
+	for (guint i = 0; i < esc_login_request_get_n_fields(request); i++)
+		g_ptr_array_add(ids, g_strdup(esc_login_request_get_field(request, i)->id));
+	if (!esc_operation_ask(run, SIGNAL_LOGIN_REQUESTED, g_steal_pointer(&request), channel, cancellable, _("a login"), error))
 		return FALSE;
-	if (!esc_login_request_is_extended(request)) {
-		g_autoptr(TokSecret) uid = esc_login_request_dup_secret(request, "UID");
-		g_autoptr(TokSecret) password = esc_login_request_dup_secret(request, "PASSWORD");
+	if (!extended) {
+		g_autoptr(TokSecret) uid = esc_request_channel_dup_secret(channel, "UID");
+		g_autoptr(TokSecret) password = esc_request_channel_dup_secret(channel, "PASSWORD");
 		gchar *screen_name;
 		gsize len = 0;
 		const guint8 *data;
@@ -804,14 +822,11 @@ esc_operation_answer_login(EscOperationRun *run,
 		reply = tok_tps_message_new_login_response(screen_name, password, &local_error);
 		esc_operation_wipe_string(screen_name);
 	} else {
-		g_autoptr(GPtrArray) ids = g_ptr_array_new();
 		g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func((GDestroyNotify)tok_secret_unref);
 
-		for (guint i = 0; i < esc_login_request_get_n_fields(request); i++) {
-			const EscLoginField *field = esc_login_request_get_field(request, i);
-			TokSecret *value = esc_login_request_dup_secret(request, field->id);
+		for (guint i = 0; i < ids->len; i++) {
+			TokSecret *value = esc_request_channel_dup_secret(channel, g_ptr_array_index(ids, i));
 
-			g_ptr_array_add(ids, field->id);
 			g_ptr_array_add(values, value != NULL ? value : tok_secret_new(0));
 		}
 		g_ptr_array_add(ids, NULL);
@@ -820,6 +835,8 @@ esc_operation_answer_login(EscOperationRun *run,
 								    values->len,
 								    &local_error);
 	}
+	/* the values live on in the message only (wiped when it goes) */
+	esc_request_channel_clear_secrets(channel);
 	if (reply == NULL) {
 		g_set_error(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, _("Cannot send the login: %s"), local_error->message);
 		return FALSE;
@@ -835,6 +852,7 @@ esc_operation_answer_new_pin(EscOperationRun *run,
 			     GError **error)
 {
 	g_autoptr(EscPinRequest) request = NULL;
+	g_autoptr(EscRequestChannel) channel = NULL;
 	g_autoptr(TokTpsMessage) reply = NULL;
 	g_autoptr(TokSecret) pin = NULL;
 	g_autoptr(GError) local_error = NULL;
@@ -851,14 +869,16 @@ esc_operation_answer_new_pin(EscOperationRun *run,
 		return FALSE;
 	}
 	request = esc_pin_request_new(min_length, max_length);
-	if (!esc_operation_wait_for(run, SIGNAL_NEW_PIN_REQUESTED, request, cancellable, _("a new PIN"), error))
+	channel = esc_pin_request_get_channel(request);
+	if (!esc_operation_ask(run, SIGNAL_NEW_PIN_REQUESTED, g_steal_pointer(&request), channel, cancellable, _("a new PIN"), error))
 		return FALSE;
-	pin = esc_pin_request_dup_pin(request);
+	pin = esc_request_channel_dup_secret(channel, ESC_PIN_REQUEST_CHANNEL_ID);
+	esc_request_channel_clear_secrets(channel);
 	if (pin == NULL) {
 		g_set_error_literal(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, _("No PIN was given"));
 		return FALSE;
 	}
-	if (!esc_pin_request_check_secret(request, pin, error))
+	if (!esc_pin_request_check_range(min_length, max_length, pin, error))
 		return FALSE;
 	reply = tok_tps_message_new_new_pin_response(pin, &local_error);
 	if (reply == NULL) {
@@ -1014,6 +1034,7 @@ esc_operation_run_loop(EscOperationRun *run, GCancellable *cancellable, GError *
 
 	g_mutex_lock(&self->lock);
 	g_ptr_array_set_size(self->transcript, 0);
+	self->transcript_omitted = 0;
 	self->status = -1;
 	self->result = -1;
 	self->apdu_count = 0;
@@ -1141,6 +1162,25 @@ esc_operation_job_transmit(GBytes *command, gpointer user_data, GError **error)
 	return esc_card_job_transmit(run->job, command, error);
 }
 
+/* The token left its reader: whatever the run waits for (the server, the user) it gives up
+ * now instead of at the next APDU. */
+static void
+esc_operation_on_token_present(GObject *token, GParamSpec *pspec, gpointer user_data)
+{
+	EscOperationRun *run = user_data;
+
+	if (esc_token_get_present(ESC_TOKEN(token)))
+		return;
+	g_atomic_int_set(&run->card_removed, 1);
+	g_cancellable_cancel(run->cancellable);
+}
+
+static void
+esc_operation_on_caller_cancelled(GCancellable *caller, gpointer user_data)
+{
+	g_cancellable_cancel(G_CANCELLABLE(user_data));
+}
+
 static gboolean
 esc_operation_job(EscCardJob *job, gpointer data, GCancellable *cancellable, GError **error)
 {
@@ -1162,9 +1202,20 @@ esc_operation_job_done(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(GTask) task = user_data;
 	EscOperation *self = g_task_get_source_object(task);
+	EscOperationRun *run = g_task_get_task_data(task);
 	GError *error = NULL;
 	gboolean ok = esc_card_run_job_finish(ESC_CARD(source), res, &error);
 
+	g_clear_signal_handler(&run->present_handler, run->token);
+	/* what the removal interrupted (the wait for the server or the user) is no news */
+	if (!ok && g_atomic_int_get(&run->card_removed) && !g_error_matches(error, ESC_ERROR, ESC_ERROR_CARD_REMOVED)) {
+		g_clear_error(&error);
+		g_set_error(&error,
+			    ESC_ERROR,
+			    ESC_ERROR_CARD_REMOVED,
+			    _("The card was removed from reader “%s” during the operation"),
+			    esc_token_get_reader(run->token));
+	}
 	if (self->token != NULL)
 		esc_token_set_busy(self->token, FALSE);
 	esc_operation_stop(self);
@@ -1188,20 +1239,41 @@ esc_operation_run_async(EscOperation *self, GCancellable *cancellable, GAsyncRea
 		g_task_return_new_error(task, ESC_ERROR, ESC_ERROR_INVALID_INPUT, "%s", _("The operation has no card to run on"));
 		return;
 	}
+	/* a token that left its reader: another card may be there now */
+	if (self->token != NULL && !esc_token_get_present(self->token)) {
+		g_task_return_new_error(task,
+					ESC_ERROR,
+					ESC_ERROR_CARD_REMOVED,
+					_("The card was removed from reader “%s”"),
+					esc_token_get_reader(self->token));
+		return;
+	}
 	if (!esc_operation_start(self, &error)) {
 		g_task_return_error(task, g_steal_pointer(&error));
 		return;
 	}
 	run = esc_operation_run_new(self, TRUE);
 	g_task_set_task_data(task, run, (GDestroyNotify)esc_operation_run_free);
-	if (self->token != NULL)
+	run->cancellable = g_cancellable_new();
+	if (cancellable != NULL) {
+		run->caller_cancellable = g_object_ref(cancellable);
+		run->caller_handler = g_cancellable_connect(cancellable,
+							    G_CALLBACK(esc_operation_on_caller_cancelled),
+							    g_object_ref(run->cancellable),
+							    g_object_unref);
+	}
+	if (self->token != NULL) {
+		run->token = g_object_ref(self->token);
+		run->present_handler =
+		    g_signal_connect(run->token, "notify::present", G_CALLBACK(esc_operation_on_token_present), run);
 		esc_token_set_busy(self->token, TRUE);
+	}
 	esc_card_run_job_async(card,
 			       TRUE,
 			       esc_operation_job,
 			       run,
 			       NULL,
-			       cancellable,
+			       run->cancellable,
 			       esc_operation_job_done,
 			       g_steal_pointer(&task));
 }

@@ -8,9 +8,17 @@
  * "progress") and ends with END_OP's result.
  *
  * With an EscToken or EscCard, the whole relay loop is ONE esc_card_run_job job with a PC/SC
- * transaction; signals are then emitted on the main context the operation was created in,
- * while the card's worker thread waits for the answers (woken by cancellation too). A cancel
- * or a card removal mid-operation closes the TPS connection (the TPS then rolls back).
+ * transaction; signals are then emitted on the main context the operation was created in
+ * (always from a source of that context, never on the worker), while the card's worker
+ * thread waits for the answers (woken by cancellation too). A cancel or a card removal
+ * mid-operation closes the TPS connection (the TPS then rolls back). With an EscToken, the
+ * token turning not present (EscTokenList saw the card go) ends the run at once with
+ * CARD_REMOVED, also while it waits for the server or for the user; a token that is not
+ * present any more is refused before the reader is touched (another card may be in it).
+ *
+ * A login or PIN request must be answered or cancelled: a handler that answers later keeps a
+ * reference on it. A request that everyone let go of unanswered ends the run (CANCELLED,
+ * "dropped without an answer") instead of leaving it waiting forever.
  *
  * Errors (ESC_ERROR): CONNECT / TLS / TIMEOUT / PROTOCOL (the server), CARD_REMOVED /
  * CARD_CHANGED / CARD / PCSC (the card), CANCELLED, INVALID_INPUT (no URL, a bad PIN),
@@ -153,6 +161,9 @@ esc_operation_get_result(EscOperation *self) TOK_NONNULL(1);
 /* APDUs relayed in the last run. */
 guint
 esc_operation_get_apdu_count(EscOperation *self) TOK_NONNULL(1);
+/* The transcript keeps at most this many lines: beyond, the first and the last half and one
+ * line "… (N lines left out) …" in the middle. */
+#define ESC_OPERATION_MAX_TRANSCRIPT 10000
 /* Lines "C> ..."/"S> ..." like tests/tps/tps-test-relay.h: TOKEN_PDU_REQUEST as
  * "S> PDU <CLA INS P1 P2>", TOKEN_PDU_RESPONSE as "C> PDU-RESPONSE <SW>", the values of
  * password, PASSWORD, UID, screen_name, new_pin (and every EXTENDED_LOGIN_RESPONSE value) as

@@ -13,10 +13,7 @@ struct _EscPinRequest {
 	GObject parent_instance;
 	guint min_length;
 	guint max_length;
-	GMutex lock;
-	GCond cond;
-	EscRequestState state;
-	TokSecret *pin;
+	EscRequestChannel *channel; /* the state and the PIN (ESC_PIN_REQUEST_CHANNEL_ID) */
 };
 
 G_DEFINE_FINAL_TYPE(EscPinRequest, esc_pin_request, G_TYPE_OBJECT)
@@ -26,9 +23,9 @@ esc_pin_request_finalize(GObject *object)
 {
 	EscPinRequest *self = ESC_PIN_REQUEST(object);
 
-	g_clear_pointer(&self->pin, tok_secret_unref);
-	g_mutex_clear(&self->lock);
-	g_cond_clear(&self->cond);
+	/* nobody can answer any more: an operation still waiting gives up */
+	esc_request_channel_drop(self->channel);
+	esc_request_channel_unref(self->channel);
 	G_OBJECT_CLASS(esc_pin_request_parent_class)->finalize(object);
 }
 
@@ -41,8 +38,7 @@ esc_pin_request_class_init(EscPinRequestClass *klass)
 static void
 esc_pin_request_init(EscPinRequest *self)
 {
-	g_mutex_init(&self->lock);
-	g_cond_init(&self->cond);
+	self->channel = esc_request_channel_new();
 }
 
 EscPinRequest *
@@ -68,18 +64,18 @@ esc_pin_request_get_max_length(EscPinRequest *r)
 }
 
 static gboolean
-esc_pin_request_check_data(EscPinRequest *r, const guint8 *data, gsize len, GError **error)
+esc_pin_request_check_data(guint min_length, guint max_length, const guint8 *data, gsize len, GError **error)
 {
-	if (len < r->min_length || len > r->max_length) {
-		if (r->min_length == r->max_length)
-			g_set_error(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, _("The PIN must have %u characters."), r->min_length);
+	if (len < min_length || len > max_length) {
+		if (min_length == max_length)
+			g_set_error(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, _("The PIN must have %u characters."), min_length);
 		else
 			g_set_error(error,
 				    ESC_ERROR,
 				    ESC_ERROR_INVALID_INPUT,
 				    _("The PIN must have %u to %u characters."),
-				    r->min_length,
-				    r->max_length);
+				    min_length,
+				    max_length);
 		return FALSE;
 	}
 	for (gsize i = 0; i < len; i++) {
@@ -101,28 +97,28 @@ esc_pin_request_check_data(EscPinRequest *r, const guint8 *data, gsize len, GErr
 gboolean
 esc_pin_request_check(EscPinRequest *r, const gchar *pin, GError **error)
 {
-	return esc_pin_request_check_data(r, (const guint8 *)pin, strlen(pin), error);
+	return esc_pin_request_check_data(r->min_length, r->max_length, (const guint8 *)pin, strlen(pin), error);
+}
+
+gboolean
+esc_pin_request_check_range(guint min_length, guint max_length, const TokSecret *pin, GError **error)
+{
+	gsize len = 0;
+	const guint8 *data = tok_secret_get_data(pin, &len);
+
+	return esc_pin_request_check_data(min_length, max_length, data, len, error);
 }
 
 gboolean
 esc_pin_request_check_secret(EscPinRequest *r, const TokSecret *pin, GError **error)
 {
-	gsize len = 0;
-	const guint8 *data = tok_secret_get_data(pin, &len);
-
-	return esc_pin_request_check_data(r, data, len, error);
+	return esc_pin_request_check_range(r->min_length, r->max_length, pin, error);
 }
 
 void
 esc_pin_request_respond_secret(EscPinRequest *r, TokSecret *pin)
 {
-	g_mutex_lock(&r->lock);
-	if (r->state == ESC_REQUEST_PENDING) {
-		r->pin = tok_secret_ref(pin);
-		r->state = ESC_REQUEST_RESPONDED;
-		g_cond_broadcast(&r->cond);
-	}
-	g_mutex_unlock(&r->lock);
+	esc_request_channel_answer(r->channel, ESC_REQUEST_RESPONDED, ESC_PIN_REQUEST_CHANNEL_ID, pin);
 }
 
 void
@@ -136,23 +132,13 @@ esc_pin_request_respond(EscPinRequest *r, const gchar *pin)
 void
 esc_pin_request_cancel(EscPinRequest *r)
 {
-	g_mutex_lock(&r->lock);
-	if (r->state == ESC_REQUEST_PENDING) {
-		r->state = ESC_REQUEST_CANCELLED;
-		g_cond_broadcast(&r->cond);
-	}
-	g_mutex_unlock(&r->lock);
+	esc_request_channel_answer(r->channel, ESC_REQUEST_CANCELLED, NULL, NULL);
 }
 
 EscRequestState
 esc_pin_request_get_state(EscPinRequest *r)
 {
-	EscRequestState state;
-
-	g_mutex_lock(&r->lock);
-	state = r->state;
-	g_mutex_unlock(&r->lock);
-	return state;
+	return esc_request_channel_get_state(r->channel);
 }
 
 gboolean
@@ -161,41 +147,20 @@ esc_pin_request_is_answered(EscPinRequest *r)
 	return esc_pin_request_get_state(r) != ESC_REQUEST_PENDING;
 }
 
-static void
-esc_pin_request_on_cancelled(GCancellable *cancellable, gpointer user_data)
-{
-	EscPinRequest *r = user_data;
-
-	g_mutex_lock(&r->lock);
-	g_cond_broadcast(&r->cond);
-	g_mutex_unlock(&r->lock);
-}
-
 EscRequestState
 esc_pin_request_wait(EscPinRequest *r, GCancellable *cancellable)
 {
-	EscRequestState state;
-	gulong handler = 0;
-
-	if (cancellable != NULL)
-		handler = g_cancellable_connect(cancellable, G_CALLBACK(esc_pin_request_on_cancelled), r, NULL);
-	g_mutex_lock(&r->lock);
-	while (r->state == ESC_REQUEST_PENDING && !g_cancellable_is_cancelled(cancellable))
-		g_cond_wait(&r->cond, &r->lock);
-	state = r->state;
-	g_mutex_unlock(&r->lock);
-	if (cancellable != NULL)
-		g_cancellable_disconnect(cancellable, handler);
-	return state;
+	return esc_request_channel_wait(r->channel, cancellable);
 }
 
 TokSecret *
 esc_pin_request_dup_pin(EscPinRequest *r)
 {
-	TokSecret *pin;
+	return esc_request_channel_dup_secret(r->channel, ESC_PIN_REQUEST_CHANNEL_ID);
+}
 
-	g_mutex_lock(&r->lock);
-	pin = r->pin != NULL ? tok_secret_ref(r->pin) : NULL;
-	g_mutex_unlock(&r->lock);
-	return pin;
+EscRequestChannel *
+esc_pin_request_get_channel(EscPinRequest *r)
+{
+	return esc_request_channel_ref(r->channel);
 }

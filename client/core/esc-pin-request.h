@@ -4,8 +4,10 @@
  * EscPinRequest: the TPS asks for the token's new PIN (NEW_PIN_REQUEST, protocol.md 1.6)
  * with a length range. NEW_PIN_RESPONSE carries the PIN raw, so it may not contain '&', '='
  * or anything but printable ASCII. EscOperation emits "new-pin-requested" with one of
- * these; the handler (or anyone later, on any thread) calls respond() or cancel(). The PIN
- * is kept in wiped memory (TokSecret) and never logged.
+ * these; the handler (or anyone later, on any thread, holding a reference) calls respond()
+ * or cancel(); when the last reference goes without an answer, the operation gives up
+ * (CANCELLED). The PIN is kept in wiped memory (TokSecret), never logged, and wiped as soon
+ * as the operation has sent it.
  */
 #pragma once
 

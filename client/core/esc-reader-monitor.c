@@ -62,7 +62,8 @@ struct _EscReaderMonitor {
 	guint generation;
 	GHashTable *readers; /* name -> GBytes atr, or the empty-card marker */
 	GBytes *no_card;     /* the marker: a reader without a card */
-	gboolean service_available;
+	gboolean service_available; /* FALSE until the thread established a context */
+	gboolean service_reported;  /* the thread's first finding since start() was emitted */
 };
 
 G_DEFINE_TYPE(EscReaderMonitor, esc_reader_monitor, G_TYPE_OBJECT)
@@ -185,8 +186,10 @@ esc_monitor_event_dispatch(gpointer data)
 		g_signal_emit(self, signals[SIGNAL_CARD_REMOVED], 0, event->reader);
 		break;
 	case ESC_MONITOR_EVENT_SERVICE_CHANGED:
-		if (self->service_available == event->available)
+		/* the first finding is always told (available or not), then the changes */
+		if (self->service_reported && self->service_available == event->available)
 			break;
+		self->service_reported = TRUE;
 		self->service_available = event->available;
 		g_signal_emit(self, signals[SIGNAL_SERVICE_CHANGED], 0, event->available);
 		break;
@@ -457,27 +460,30 @@ esc_monitor_thread(gpointer data)
 {
 	EscMonitorShared *shared = data;
 	g_autoptr(GPtrArray) known = g_ptr_array_new_with_free_func(esc_monitor_reader_free);
-	gboolean service_up = TRUE;
+	gboolean service_known = FALSE; /* what the first try finds is always reported */
+	gboolean service_up = FALSE;
 	guint backoff = ESC_READER_MONITOR_BACKOFF_MIN_MS;
 
 	while (!esc_monitor_shared_is_stopping(shared)) {
 		LONG rv = SCARD_S_SUCCESS;
 
 		if (!esc_monitor_establish(shared, &rv)) {
-			if (service_up) {
+			if (service_up || !service_known) {
 				g_debug("PC/SC service not available (%s): waiting for it", esc_error_pcsc_name(rv));
 				esc_monitor_forget_all(shared, known);
 				esc_monitor_send(shared, ESC_MONITOR_EVENT_SERVICE_CHANGED, NULL, NULL, FALSE);
 				service_up = FALSE;
+				service_known = TRUE;
 			}
 			if (!esc_monitor_shared_wait(shared, backoff))
 				break;
 			backoff = MIN(backoff * 2, (guint)ESC_READER_MONITOR_BACKOFF_MAX_MS);
 			continue;
 		}
-		if (!service_up) {
+		if (!service_up || !service_known) {
 			esc_monitor_send(shared, ESC_MONITOR_EVENT_SERVICE_CHANGED, NULL, NULL, TRUE);
 			service_up = TRUE;
+			service_known = TRUE;
 		}
 		rv = esc_monitor_watch(shared, known);
 		esc_monitor_release(shared);
@@ -519,6 +525,7 @@ esc_reader_monitor_start(EscReaderMonitor *self, GError **error)
 	if (self->shared != NULL)
 		return TRUE;
 	self->generation++;
+	self->service_reported = FALSE;
 	shared = esc_monitor_shared_new(self, self->generation);
 	self->thread = g_thread_try_new("esc-reader-mon", esc_monitor_thread, esc_monitor_shared_ref(shared), &local);
 	if (self->thread == NULL) {
@@ -564,7 +571,9 @@ esc_reader_monitor_stop(EscReaderMonitor *self)
 	}
 	esc_monitor_shared_unref(shared);
 	g_hash_table_remove_all(self->readers);
-	self->service_available = TRUE;
+	/* not known while nobody watches */
+	self->service_available = FALSE;
+	self->service_reported = FALSE;
 }
 
 gboolean
@@ -663,7 +672,8 @@ esc_reader_monitor_init(EscReaderMonitor *self)
 	self->main_context = g_main_context_ref_thread_default();
 	self->readers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_bytes_unref);
 	self->no_card = g_bytes_new_static("", 0);
-	self->service_available = TRUE;
+	/* not known before start(): TRUE once the monitor thread has reached pcscd */
+	self->service_available = FALSE;
 }
 
 EscReaderMonitor *

@@ -6,10 +6,12 @@
  * the "\\?PnP?\Notification" pseudo-reader; stop() wakes it with SCardCancel. Signals are
  * emitted on the main context the monitor was created in (its thread-default context then).
  *
- * When pcscd is not running or goes away, "service-changed"(FALSE) is emitted after the
- * readers it knew were announced removed; the thread then waits for pcscd to come back
- * (SCardEstablishContext retried with a back-off from 0.5 s to 5 s: waiting for a daemon, not
- * polling readers) and re-announces readers and cards, then "service-changed"(TRUE).
+ * After start() the first "service-changed" says whether pcscd could be reached (TRUE before
+ * the readers are announced, or FALSE); later ones report changes. When pcscd goes away,
+ * "service-changed"(FALSE) is emitted after the readers it knew were announced removed; the
+ * thread then waits for pcscd to come back (SCardEstablishContext retried with a back-off
+ * from 0.5 s to 5 s: waiting for a daemon, not polling readers), emits
+ * "service-changed"(TRUE) and re-announces readers and cards.
  *
  * signals: "reader-added" (const gchar *reader), "reader-removed" (const gchar *reader),
  *          "card-inserted" (const gchar *reader, GBytes *atr), "card-removed" (const gchar *reader),
@@ -48,7 +50,8 @@ esc_reader_monitor_get_readers(EscReaderMonitor *self) G_GNUC_WARN_UNUSED_RESULT
 /* (transfer full) The ATR of the card in @reader; NULL: no card or no such reader. */
 GBytes *
 esc_reader_monitor_get_atr(EscReaderMonitor *self, const gchar *reader) G_GNUC_WARN_UNUSED_RESULT;
-/* FALSE after "service-changed"(FALSE) until "service-changed"(TRUE); TRUE before start. */
+/* TRUE from "service-changed"(TRUE) until "service-changed"(FALSE) or stop(); FALSE before
+ * the monitor thread has reached pcscd (before start() too: not known yet). */
 gboolean
 esc_reader_monitor_get_service_available(EscReaderMonitor *self);
 

@@ -179,6 +179,28 @@ esc_tps_connection_propagate_error(GError **dest, GError *error, const gchar *wh
 
 /* ---- URLs ----------------------------------------------------------------------------- */
 
+gchar *
+esc_tps_connection_redact_url(const gchar *url)
+{
+	const gchar *authority;
+	const gchar *at = NULL;
+	gsize len;
+
+	if (url == NULL)
+		return NULL;
+	/* textually, so that a URL that does not even parse is cleaned too */
+	authority = strstr(url, "://");
+	authority = authority != NULL ? authority + 3 : url;
+	len = strcspn(authority, "/?#");
+	for (gsize i = 0; i < len; i++) {
+		if (authority[i] == '@')
+			at = authority + i;
+	}
+	if (at == NULL)
+		return g_strdup(url);
+	return g_strdup_printf("%.*s" ESC_TPS_CONNECTION_REDACTED "%s", (gint)(authority - url), url, at);
+}
+
 typedef struct {
 	gboolean tls;
 	gchar *host; /* without brackets */
@@ -220,21 +242,23 @@ esc_http_target_new(const gchar *url, const gchar *default_path, GError **error)
 	const gchar *path;
 	const gchar *query;
 	gint port;
+	/* a password in the URL's user part stays out of every message */
+	g_autofree gchar *shown = esc_tps_connection_redact_url(url);
 
 	uri = g_uri_parse(url, G_URI_FLAGS_ENCODED, &local_error);
 	if (uri == NULL) {
-		g_set_error(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, _("“%s” is not a valid URL: %s"), url, local_error->message);
+		g_set_error(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, _("“%s” is not a valid URL: %s"), shown, local_error->message);
 		return NULL;
 	}
 	scheme = g_uri_get_scheme(uri);
 	if (g_ascii_strcasecmp(scheme, "https") == 0)
 		t->tls = TRUE;
 	else if (g_ascii_strcasecmp(scheme, "http") != 0) {
-		g_set_error(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, _("“%s” is not an http:// or https:// URL"), url);
+		g_set_error(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, _("“%s” is not an http:// or https:// URL"), shown);
 		return NULL;
 	}
 	if (g_uri_get_host(uri) == NULL || g_uri_get_host(uri)[0] == '\0') {
-		g_set_error(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, _("The URL “%s” names no host"), url);
+		g_set_error(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, _("The URL “%s” names no host"), shown);
 		return NULL;
 	}
 	if (g_uri_get_userinfo(uri) != NULL) {
@@ -242,12 +266,12 @@ esc_http_target_new(const gchar *url, const gchar *default_path, GError **error)
 			    ESC_ERROR,
 			    ESC_ERROR_INVALID_INPUT,
 			    _("The URL “%s” carries a user name or password, which is not supported"),
-			    url);
+			    shown);
 		return NULL;
 	}
 	port = g_uri_get_port(uri);
 	if (port == 0 || port > G_MAXUINT16) {
-		g_set_error(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, _("The URL “%s” has an invalid port"), url);
+		g_set_error(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, _("The URL “%s” has an invalid port"), shown);
 		return NULL;
 	}
 	t->port = port < 0 ? (t->tls ? 443 : 80) : (guint16)port;
@@ -259,7 +283,7 @@ esc_http_target_new(const gchar *url, const gchar *default_path, GError **error)
 	query = g_uri_get_query(uri);
 	t->target = query != NULL ? g_strdup_printf("%s?%s", path, query) : g_strdup(path);
 	if (t->target[0] != '/' || !esc_http_is_request_target(t->target) || !esc_http_is_request_target(t->host)) {
-		g_set_error(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, _("The URL “%s” has characters that cannot be sent"), url);
+		g_set_error(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, _("The URL “%s” has characters that cannot be sent"), shown);
 		return NULL;
 	}
 	t->url = g_strdup_printf("%s://%s%s%s:%u%s",

@@ -109,6 +109,13 @@ esc_tps_connection_http_get(const gchar *url,
 			    GCancellable *cancellable,
 			    GError **error) G_GNUC_WARN_UNUSED_RESULT TOK_NONNULL(1);
 
+/* @url for messages and reports: a user name and password in it ("https://user:pw@host/")
+ * replaced by "(redacted)" ("https://(redacted)@host/"); the rest unchanged. Works on text
+ * that is not a valid URL too. NULL for NULL. */
+#define ESC_TPS_CONNECTION_REDACTED "(redacted)"
+gchar *
+esc_tps_connection_redact_url(const gchar *url) G_GNUC_WARN_UNUSED_RESULT;
+
 /* Maps a GIO / TLS / TOK_ERROR @error met while talking to a server to an ESC_ERROR and
  * prefixes it with @what; ESC_ERROR errors pass through (prefixed). Takes @error. */
 void

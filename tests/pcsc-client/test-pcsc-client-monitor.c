@@ -46,8 +46,13 @@ test_live(ThPcscFixture *f, gconstpointer data)
 		return;
 	monitor = esc_reader_monitor_new();
 	ev = pcsc_client_events_new(monitor);
+	/* not known until the thread reached pcscd: then "service:1" first, before the readers */
+	g_assert_false(esc_reader_monitor_get_service_available(monitor));
 	g_assert_true(esc_reader_monitor_start(monitor, &error));
 	g_assert_no_error(error);
+	g_assert_false(esc_reader_monitor_get_service_available(monitor));
+	g_assert_cmpint(pcsc_client_wait_event(ev, "service:1"), ==, 0);
+	g_assert_true(esc_reader_monitor_get_service_available(monitor));
 	pcsc_client_wait_event(ev, "reader-added:" READER0);
 	pcsc_client_wait_event(ev, "reader-added:" READER1);
 	readers = esc_reader_monitor_get_readers(monitor);
@@ -94,6 +99,7 @@ test_live(ThPcscFixture *f, gconstpointer data)
 
 	/* stopped: no more signals, nothing known */
 	esc_reader_monitor_stop(monitor);
+	g_assert_false(esc_reader_monitor_get_service_available(monitor));
 	g_ptr_array_set_size(ev->events, 0);
 	g_assert_nonnull(th_pcsc_plug_vcard(f->pcsc, 0, &error, NULL));
 	g_assert_no_error(error);
@@ -105,6 +111,7 @@ test_live(ThPcscFixture *f, gconstpointer data)
 
 	/* started again: what is there now is announced */
 	g_assert_true(esc_reader_monitor_start(monitor, &error));
+	g_assert_cmpint(pcsc_client_wait_event(ev, "service:1"), ==, 0);
 	pcsc_client_wait_event(ev, "card-inserted:" READER0 ":" VCARD_ATR);
 	pcsc_client_wait_event(ev, "card-inserted:" READER1 ":" VCARD_ATR);
 }

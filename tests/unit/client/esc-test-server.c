@@ -51,6 +51,19 @@ esc_test_cert_add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 EscTestCert *
 esc_test_cert_new(const gchar *dir, const gchar *name, const gchar *cn, const gchar *san, EscTestCert *issuer, gboolean ca)
 {
+	return esc_test_cert_new_full(dir, name, cn, san, issuer, ca, -3600, 86400);
+}
+
+EscTestCert *
+esc_test_cert_new_full(const gchar *dir,
+		       const gchar *name,
+		       const gchar *cn,
+		       const gchar *san,
+		       EscTestCert *issuer,
+		       gboolean ca,
+		       glong not_before,
+		       glong not_after)
+{
 	g_autoptr(EscTestCert) c = g_new0(EscTestCert, 1);
 	g_autoptr(BIO) bio = NULL;
 	X509 *signer;
@@ -69,8 +82,8 @@ esc_test_cert_new(const gchar *dir, const gchar *name, const gchar *cn, const gc
 	g_assert_nonnull(bn);
 	g_assert_nonnull(BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(c->cert)));
 	BN_free(bn);
-	g_assert_nonnull(X509_gmtime_adj(X509_getm_notBefore(c->cert), -3600));
-	g_assert_nonnull(X509_gmtime_adj(X509_getm_notAfter(c->cert), 86400));
+	g_assert_nonnull(X509_gmtime_adj(X509_getm_notBefore(c->cert), not_before));
+	g_assert_nonnull(X509_gmtime_adj(X509_getm_notAfter(c->cert), not_after));
 	subject = X509_get_subject_name(c->cert);
 	g_assert_cmpint(X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8, (const guchar *)cn, -1, -1, 0), ==, 1);
 	g_assert_cmpint(X509_set_issuer_name(c->cert, X509_get_subject_name(signer)), ==, 1);

@@ -37,6 +37,16 @@ typedef struct {
  * and @dir/@name.pem. */
 EscTestCert *
 esc_test_cert_new(const gchar *dir, const gchar *name, const gchar *cn, const gchar *san, EscTestCert *issuer, gboolean ca);
+/* The same, valid from now + @not_before to now + @not_after (seconds). */
+EscTestCert *
+esc_test_cert_new_full(const gchar *dir,
+		       const gchar *name,
+		       const gchar *cn,
+		       const gchar *san,
+		       EscTestCert *issuer,
+		       gboolean ca,
+		       glong not_before,
+		       glong not_after);
 void
 esc_test_cert_free(EscTestCert *c);
 

@@ -1720,6 +1720,350 @@ test_async_cancel_while_asking(void)
 	g_mutex_clear(&replay.lock);
 }
 
+/* ---- signals and requests of marshalled runs ------------------------------------------ */
+
+/* A card whose first APDU waits until the test thread says go; the test thread meanwhile
+ * neither iterates nor owns the (global default) main context. */
+typedef struct {
+	Card *card;
+	GMutex lock;
+	GCond cond;
+	gboolean reached;
+	gboolean go;
+} GateCard;
+
+static GBytes *
+gate_card_transmit(GBytes *command, gpointer user_data, GError **error)
+{
+	GateCard *gate = user_data;
+
+	g_mutex_lock(&gate->lock);
+	gate->reached = TRUE;
+	g_cond_broadcast(&gate->cond);
+	while (!gate->go)
+		g_cond_wait(&gate->cond, &gate->lock);
+	g_mutex_unlock(&gate->lock);
+	return card_transmit(command, gate->card, error);
+}
+
+typedef struct {
+	GThread *expected;
+	guint n_signals;
+	guint n_wrong_thread;
+} ThreadCheck;
+
+static void
+check_log_thread(EscOperation *op, const gchar *line, ThreadCheck *check)
+{
+	check->n_signals++;
+	if (g_thread_self() != check->expected)
+		check->n_wrong_thread++;
+}
+
+static void
+check_progress_thread(EscOperation *op, guint percent, const gchar *task, ThreadCheck *check)
+{
+	check->n_signals++;
+	if (g_thread_self() != check->expected)
+		check->n_wrong_thread++;
+}
+
+/* Every signal of a marshalled run comes from the creator's main context, also while that
+ * context is free to be acquired by anyone (nobody iterates it): never on the worker. */
+static void
+test_async_signals_on_creator_thread(void)
+{
+	Replay replay = {0};
+	g_autoptr(EscTestServer) server = NULL;
+	g_autoptr(EscOperation) op = esc_operation_new_detached(ESC_OPERATION_FORMAT);
+	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+	g_autoptr(Card) card = card_new(NULL);
+	g_autofree gchar *url = NULL;
+	GateCard gate = {card};
+	ThreadCheck check = {g_thread_self(), 0, 0};
+	AsyncRun r = {loop, FALSE, NULL};
+
+	replay.lines = g_ptr_array_new_with_free_func(g_free);
+	g_mutex_init(&replay.lock);
+	for (guint i = 0; s_success[i] != NULL; i++)
+		g_ptr_array_add(replay.lines, g_strdup(s_success[i]));
+	g_mutex_init(&gate.lock);
+	g_cond_init(&gate.cond);
+	server = esc_test_server_new(NULL, replay_func, &replay);
+	url = esc_test_server_get_url(server, "/tps/tps");
+	esc_operation_set_url(op, url);
+	esc_operation_set_locale(op, NULL);
+	g_signal_connect(op, "log", G_CALLBACK(check_log_thread), &check);
+	g_signal_connect(op, "progress", G_CALLBACK(check_progress_thread), &check);
+	esc_operation_run_with_transmit_async(op, gate_card_transmit, &gate, NULL, NULL, on_run_done, &r);
+	/* BEGIN_OP, the STATUS_UPDATE and its answer and the PDU request were emitted by now */
+	g_mutex_lock(&gate.lock);
+	while (!gate.reached)
+		g_cond_wait(&gate.cond, &gate.lock);
+	gate.go = TRUE;
+	g_cond_broadcast(&gate.cond);
+	g_mutex_unlock(&gate.lock);
+	g_main_loop_run(loop);
+	g_assert_no_error(r.error);
+	g_assert_true(r.ok);
+	g_assert_cmpuint(check.n_signals, >=, 6);
+	g_assert_cmpuint(check.n_wrong_thread, ==, 0);
+	esc_test_server_wait(server, 1);
+	g_assert_null(replay.mismatch);
+	g_ptr_array_unref(replay.lines);
+	g_mutex_clear(&replay.lock);
+	g_mutex_clear(&gate.lock);
+	g_cond_clear(&gate.cond);
+}
+
+/* How the test treats the request it gets. */
+typedef enum {
+	DROP_AT_ONCE,	/* the handler keeps nothing */
+	DROP_LATER,	/* kept, then let go from an idle callback without an answer */
+	ANSWER_LATER_ON_THREAD, /* kept and answered from another thread */
+} DropMode;
+
+typedef struct {
+	DropMode mode;
+	guint n_requests;
+	GThread *answer_thread;
+} DropTest;
+
+static gboolean
+unref_idle(gpointer data)
+{
+	g_object_unref(data);
+	return G_SOURCE_REMOVE;
+}
+
+static gpointer
+answer_pin_thread(gpointer data)
+{
+	g_autoptr(EscPinRequest) request = data;
+
+	esc_pin_request_respond(request, "2468");
+	return NULL;
+}
+
+static gpointer
+answer_login_thread(gpointer data)
+{
+	g_autoptr(EscLoginRequest) request = data;
+
+	esc_login_request_set_value(request, "UID", TEST_USER);
+	esc_login_request_set_value(request, "PASSWORD", "thread-secret");
+	esc_login_request_respond(request);
+	return NULL;
+}
+
+static void
+drop_on_request(DropTest *t, gpointer request, GThreadFunc answer)
+{
+	t->n_requests++;
+	switch (t->mode) {
+	case DROP_AT_ONCE:
+		return;
+	case DROP_LATER:
+		g_timeout_add_full(G_PRIORITY_DEFAULT, 200, unref_idle, g_object_ref(request), NULL);
+		return;
+	case ANSWER_LATER_ON_THREAD:
+	default:
+		g_clear_pointer(&t->answer_thread, g_thread_join);
+		t->answer_thread = g_thread_new("answer", answer, g_object_ref(request));
+		return;
+	}
+}
+
+static void
+drop_on_login(EscOperation *op, EscLoginRequest *request, DropTest *t)
+{
+	drop_on_request(t, request, answer_login_thread);
+}
+
+static void
+drop_on_pin(EscOperation *op, EscPinRequest *request, DropTest *t)
+{
+	drop_on_request(t, request, answer_pin_thread);
+}
+
+typedef struct {
+	GCancellable *cancellable;
+	guint id;
+} Guard;
+
+static gboolean
+cancel_after_timeout(gpointer data)
+{
+	Guard *guard = data;
+
+	g_test_message("the run still waits after 20 s: cancelling it");
+	guard->id = 0;
+	g_cancellable_cancel(guard->cancellable);
+	return G_SOURCE_REMOVE;
+}
+
+/* A request that everyone let go of without answering ends the wait of the marshalled run
+ * (CANCELLED, saying so) instead of leaving the worker waiting forever; one answered from
+ * another thread goes through. */
+static void
+test_async_request_dropped(void)
+{
+	const struct {
+		const gchar *request;
+		DropMode mode;
+	} cases[] = {
+	    {"S> msg_type=3&invalid_pw=0&blocked=0", DROP_AT_ONCE},
+	    {"S> msg_type=3&invalid_pw=0&blocked=0", DROP_LATER},
+	    {"S> msg_type=11&minimum_length=4&maximum_length=10", DROP_AT_ONCE},
+	    {"S> msg_type=11&minimum_length=4&maximum_length=10", DROP_LATER},
+	    {"S> msg_type=3&invalid_pw=0&blocked=0", ANSWER_LATER_ON_THREAD},
+	    {"S> msg_type=11&minimum_length=4&maximum_length=10", ANSWER_LATER_ON_THREAD},
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		Replay replay = {0};
+		DropTest t = {cases[i].mode, 0, NULL};
+		g_autoptr(EscTestServer) server = NULL;
+		g_autoptr(EscOperation) op = esc_operation_new_detached(ESC_OPERATION_FORMAT);
+		g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+		g_autoptr(GCancellable) cancellable = g_cancellable_new();
+		g_autoptr(Card) card = card_new(NULL);
+		g_autofree gchar *url = NULL;
+		g_autofree gchar *transcript = NULL;
+		AsyncRun r = {loop, FALSE, NULL};
+		Guard guard = {cancellable, 0};
+
+		replay.lines = g_ptr_array_new_with_free_func(g_free);
+		g_mutex_init(&replay.lock);
+		g_ptr_array_add(replay.lines, g_strdup("C> *"));
+		g_ptr_array_add(replay.lines, g_strdup(cases[i].request));
+		g_ptr_array_add(replay.lines, g_strdup("C> *"));
+		g_ptr_array_add(replay.lines, g_strdup("S> msg_type=13&operation=5&result=0&message=0"));
+		server = esc_test_server_new(NULL, replay_func, &replay);
+		url = esc_test_server_get_url(server, "/tps/tps");
+		esc_operation_set_url(op, url);
+		esc_operation_set_locale(op, NULL);
+		g_signal_connect(op, "login-requested", G_CALLBACK(drop_on_login), &t);
+		g_signal_connect(op, "new-pin-requested", G_CALLBACK(drop_on_pin), &t);
+		guard.id = g_timeout_add_seconds(20, cancel_after_timeout, &guard);
+		esc_operation_run_with_transmit_async(op, card_transmit, card, NULL, cancellable, on_run_done, &r);
+		g_main_loop_run(loop);
+		if (guard.id != 0)
+			g_source_remove(guard.id);
+		g_clear_pointer(&t.answer_thread, g_thread_join);
+		g_test_message("case %u: %s", i, r.error != NULL ? r.error->message : "ok");
+		g_assert_cmpuint(t.n_requests, ==, 1);
+		transcript = esc_operation_get_transcript_text(op);
+		if (cases[i].mode == ANSWER_LATER_ON_THREAD) {
+			g_assert_no_error(r.error);
+			g_assert_true(r.ok);
+			g_assert_null(strstr(transcript, "thread-secret"));
+			g_assert_null(strstr(transcript, "2468"));
+		} else {
+			g_assert_false(r.ok);
+			g_assert_error(r.error, ESC_ERROR, ESC_ERROR_CANCELLED);
+			g_assert_nonnull(strstr(r.error->message, "dropped without an answer"));
+			g_assert_false(g_cancellable_is_cancelled(cancellable));
+			g_clear_error(&r.error);
+		}
+		esc_test_server_wait(server, 1);
+		/* drain what the run left queued (the events of a dropped request) */
+		while (g_main_context_iteration(NULL, FALSE))
+			;
+		g_ptr_array_unref(replay.lines);
+		g_free(replay.mismatch);
+		g_mutex_clear(&replay.lock);
+	}
+}
+
+/* A server that never stops sending progress: the transcript stays bounded, keeping its
+ * beginning and its end. */
+static void
+test_transcript_bounded(void)
+{
+	const guint n_updates = 6000;
+	const guint total = 1 + 2 * n_updates + 1;
+	Replay replay = {0};
+	Answers a = {0};
+	g_autoptr(EscTestServer) server = NULL;
+	g_autoptr(EscOperation) op = NULL;
+	g_autoptr(Card) card = card_new(NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *url = NULL;
+	g_autofree gchar *expected_marker = NULL;
+	GPtrArray *t;
+
+	replay.lines = g_ptr_array_new_with_free_func(g_free);
+	g_mutex_init(&replay.lock);
+	g_ptr_array_add(replay.lines, g_strdup("C> *"));
+	for (guint i = 0; i < n_updates; i++) {
+		g_ptr_array_add(replay.lines, g_strdup_printf("S> msg_type=14&current_state=%u&next_task_name=STEP", i % 100));
+		g_ptr_array_add(replay.lines, g_strdup("C> *"));
+	}
+	g_ptr_array_add(replay.lines, g_strdup("S> msg_type=13&operation=5&result=0&message=0"));
+	server = esc_test_server_new(NULL, replay_func, &replay);
+	url = esc_test_server_get_url(server, "/tps/tps");
+	op = new_op(ESC_OPERATION_FORMAT, url, NULL, &a);
+	g_assert_true(esc_operation_run_with_transmit(op, card_transmit, card, NULL, NULL, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(a.n_progress, ==, n_updates);
+	g_assert_cmpuint(a.n_log, ==, total);
+	t = esc_operation_get_transcript(op);
+	g_assert_cmpuint(t->len, ==, ESC_OPERATION_MAX_TRANSCRIPT);
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(t, 0), "C> msg_type=2&operation=5"));
+	expected_marker = g_strdup_printf("… (%u lines left out) …", total - (ESC_OPERATION_MAX_TRANSCRIPT - 1));
+	g_assert_cmpstr(g_ptr_array_index(t, ESC_OPERATION_MAX_TRANSCRIPT / 2), ==, expected_marker);
+	g_assert_cmpstr(g_ptr_array_index(t, t->len - 1), ==, "S> msg_type=13&operation=5&result=0&message=0");
+	g_assert_cmpstr(g_ptr_array_index(t, t->len - 2), ==, "C> msg_type=15&current_state=99");
+	esc_test_server_wait(server, 1);
+	g_assert_null(replay.mismatch);
+	g_ptr_array_unref(replay.lines);
+	g_mutex_clear(&replay.lock);
+	answers_clear(&a);
+}
+
+/* A password in the URL's user part never shows in an error message or a report. */
+static void
+test_url_credentials_redacted(void)
+{
+	const gchar *urls[] = {
+	    "https://alice:hunter2-url@127.0.0.1:1/tps/tps",
+	    "http://alice:hunter2-url@127.0.0.1:1/tps/tps?x=1",
+	    "https://alice:hunter2 url@127.0.0.1/tps/tps", /* not even a valid URL */
+	    "ftp://alice:hunter2-url@127.0.0.1/tps/tps",
+	};
+	g_autoptr(EscTokenList) list = esc_token_list_new();
+	g_autoptr(Card) card = card_new(NULL);
+
+	for (guint i = 0; i < G_N_ELEMENTS(urls); i++) {
+		Answers a = {.user = TEST_USER, .password = "x"};
+		g_autoptr(EscOperation) op = new_op(ESC_OPERATION_FORMAT, urls[i], NULL, &a);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GError) fetch_error = NULL;
+		g_autoptr(EscIssuerInfo) issuer = NULL;
+		g_autofree gchar *text = NULL;
+		g_autofree gchar *json = NULL;
+
+		g_assert_false(run_op(op, card, NULL, &error));
+		g_assert_error(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT);
+		g_assert_null(strstr(error->message, "hunter2"));
+		g_assert_nonnull(strstr(error->message, "(redacted)@127.0.0.1"));
+		text = esc_diagnostics_report(list, op);
+		json = esc_diagnostics_report_json(list, op);
+		g_assert_null(strstr(text, "hunter2"));
+		g_assert_null(strstr(json, "hunter2"));
+		g_assert_nonnull(strstr(text, "(redacted)@127.0.0.1"));
+		/* phone home refuses such a URL, saying so without the password */
+		issuer = esc_issuer_info_fetch(urls[i], "0102030405060708090A", NULL, NULL, &fetch_error);
+		g_assert_null(issuer);
+		g_assert_error(fetch_error, ESC_ERROR, ESC_ERROR_INVALID_INPUT);
+		g_test_message("%s\n  %s\n  %s", urls[i], error->message, fetch_error->message);
+		g_assert_null(strstr(fetch_error->message, "hunter2"));
+		g_assert_cmpuint(card->n_apdus, ==, 0);
+		answers_clear(&a);
+	}
+}
+
 /* ---- diagnostics ---------------------------------------------------------------------- */
 
 static void
@@ -1742,7 +2086,7 @@ test_diagnostics(void)
 	g_assert_true(g_str_has_prefix(empty, PACKAGE_NAME " " PACKAGE_VERSION " diagnostics"));
 	g_assert_nonnull(strstr(empty, version));
 	g_assert_nonnull(strstr(empty, "OpenSSL 3."));
-	g_assert_nonnull(strstr(empty, "pcsc-lite "));
+	g_assert_nonnull(strstr(empty, "pcsc-lite " ESC_TEST_PCSCLITE_VERSION "\n"));
 	g_assert_null(strstr(empty, "pcsc-lite unknown"));
 	g_assert_true(g_str_has_prefix(empty_json, "{\"esc\":{\"version\":\"" PACKAGE_VERSION "\""));
 	g_assert_true(g_str_has_suffix(empty_json, "\"tokens\":[],\"last_operation\":null}"));
@@ -1795,9 +2139,13 @@ main(int argc, char **argv)
 	g_test_add_func("/esc/operation/request-wait-cancelled", test_request_wait_cancelled);
 	g_test_add_func("/esc/operation/transcript-line", test_transcript_line);
 	g_test_add_func("/esc/operation/no-url", test_no_url);
+	g_test_add_func("/esc/operation/url-credentials-redacted", test_url_credentials_redacted);
+	g_test_add_func("/esc/operation/transcript-bounded", test_transcript_bounded);
 	g_test_add_func("/esc/operation/connect-refused", test_refused);
 	g_test_add_func("/esc/operation/diagnostics", test_diagnostics);
 	g_test_add_func("/esc/operation/async/cancel-while-asking", test_async_cancel_while_asking);
+	g_test_add_func("/esc/operation/async/signals-on-creator-thread", test_async_signals_on_creator_thread);
+	g_test_add_func("/esc/operation/async/request-dropped", test_async_request_dropped);
 	for (guint i = 0; i < G_N_ELEMENTS(scenarios); i++) {
 		g_autofree gchar *path = g_strdup_printf("/esc/operation/scripted/%s", scenarios[i].name);
 		g_test_add_data_func(path, &scenarios[i], test_scenario);

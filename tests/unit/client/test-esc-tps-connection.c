@@ -386,6 +386,67 @@ test_tls_wrong_host(Fixture *f, gconstpointer data)
 	expect_open_error(f, f->misnamed->pem_path, f->misnamed->cert_path, TRUE, ESC_ERROR_TLS, "another host name");
 }
 
+/* With a CA file the server's identity is checked as strictly as without: a certificate the
+ * file's CA issued for another name, an expired one or one not valid yet, and a chain the
+ * file does not anchor are refused, also by the plain GET of phone home; never a fallback to
+ * an unverified connection. */
+static void
+test_tls_ca_file_checks(Fixture *f, gconstpointer data)
+{
+	g_autoptr(EscTestCert) misnamed_leaf = NULL;
+	g_autoptr(EscTestCert) expired_leaf = NULL;
+	g_autoptr(EscTestCert) future_leaf = NULL;
+	g_autoptr(EscTestCert) other_ca = NULL;
+	g_autoptr(EscTestCert) foreign_leaf = NULL;
+	g_autoptr(EscTestCert) expired_self = NULL;
+	struct {
+		EscTestCert **server;
+		EscTestCert **ca;
+		const gchar *needle;
+	} cases[] = {
+	    {&misnamed_leaf, &f->ca, "another host name"},
+	    {&expired_leaf, &f->ca, "expired"},
+	    {&future_leaf, &f->ca, "not valid yet"},
+	    {&foreign_leaf, &f->ca, "not trusted"},
+	    {&expired_self, &expired_self, "expired"},
+	    {&f->leaf, &f->self, "not trusted"},
+	};
+
+	if (f->dir == NULL)
+		return;
+	misnamed_leaf = esc_test_cert_new(f->dir, "misnamed-leaf", "tps.example", "DNS:tps.example,IP:10.0.0.1", f->ca, FALSE);
+	expired_leaf = esc_test_cert_new_full(f->dir, "expired-leaf", "127.0.0.1", "IP:127.0.0.1", f->ca, FALSE, -7200, -3600);
+	future_leaf = esc_test_cert_new_full(f->dir, "future-leaf", "127.0.0.1", "IP:127.0.0.1", f->ca, FALSE, 3600, 7200);
+	other_ca = esc_test_cert_new(f->dir, "other-ca", "Other CA", NULL, NULL, TRUE);
+	foreign_leaf = esc_test_cert_new(f->dir, "foreign-leaf", "127.0.0.1", "IP:127.0.0.1", other_ca, FALSE);
+	expired_self = esc_test_cert_new_full(f->dir, "expired-self", "127.0.0.1", "IP:127.0.0.1", NULL, FALSE, -7200, -3600);
+	f->script = SCRIPT_ECHO;
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(EscTestServer) server = esc_test_server_new((*cases[i].server)->pem_path, server_func, f);
+		g_autoptr(EscTlsOptions) tls = tls_with_ca((*cases[i].ca)->cert_path);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GError) get_error = NULL;
+		g_autoptr(EscTpsConnection) conn = NULL;
+		g_autoptr(GBytes) body = NULL;
+		g_autofree gchar *url = esc_test_server_get_url(server, "/tps/tps");
+
+		conn = esc_tps_connection_open(url, tls, NULL, &error);
+		g_test_message("case %u: %s", i, error != NULL ? error->message : "(no error)");
+		g_assert_null(conn);
+		g_assert_error(error, ESC_ERROR, ESC_ERROR_TLS);
+		g_assert_nonnull(strstr(error->message, cases[i].needle));
+		body = esc_tps_connection_http_get(url, tls, 1000, NULL, &get_error);
+		g_assert_null(body);
+		g_assert_error(get_error, ESC_ERROR, ESC_ERROR_TLS);
+		/* both handshakes failed: the server never got a request */
+		esc_test_server_wait(server, 2);
+		g_assert_cmpuint(esc_test_server_get_n_handshake_failures(server), ==, 2);
+		g_mutex_lock(&f->lock);
+		g_assert_cmpuint(f->seen->len, ==, 0);
+		g_mutex_unlock(&f->lock);
+	}
+}
+
 static void
 test_tls_not_tls(Fixture *f, gconstpointer data)
 {
@@ -443,6 +504,154 @@ test_refused(Fixture *f, gconstpointer data)
 	body = esc_tps_connection_http_get(url, NULL, 100, NULL, &error);
 	g_assert_null(body);
 	g_assert_error(error, ESC_ERROR, ESC_ERROR_CONNECT);
+}
+
+/* ---- file descriptors ------------------------------------------------------------------- */
+
+static guint
+count_fds(void)
+{
+	g_autoptr(GDir) dir = g_dir_open("/proc/self/fd", 0, NULL);
+	guint n = 0;
+
+	g_assert_nonnull(dir);
+	while (g_dir_read_name(dir) != NULL)
+		n++;
+	return n;
+}
+
+static void
+answer_404(EscTestServer *server, GIOStream *stream, const gchar *head, gpointer user_data)
+{
+	esc_test_server_write(stream, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+}
+
+static void
+answer_garbage(EscTestServer *server, GIOStream *stream, const gchar *head, gpointer user_data)
+{
+	esc_test_server_write(stream, OK_HEAD "5\r\nhello\r\n0\r\n\r\n");
+}
+
+static void
+answer_nothing(EscTestServer *server, GIOStream *stream, const gchar *head, gpointer user_data)
+{
+}
+
+/* 200 failed connections of every kind (refused, untrusted, misnamed, not TLS, not 200,
+ * closed at once, garbage) leave no file descriptor behind. */
+static void
+test_fd_leaks(Fixture *f, gconstpointer data)
+{
+	g_autoptr(EscTestServer) untrusted = NULL;
+	g_autoptr(EscTestServer) misnamed = NULL;
+	g_autoptr(EscTestServer) plain_404 = NULL;
+	g_autoptr(EscTestServer) tls_closing = NULL;
+	g_autoptr(EscTestServer) tls_garbage = NULL;
+	g_autoptr(EscTlsOptions) tls = NULL;
+	g_autofree gchar *refused_url = NULL;
+	g_autofree gchar *untrusted_url = NULL;
+	g_autofree gchar *misnamed_url = NULL;
+	g_autofree gchar *plain_url = NULL;
+	g_autofree gchar *not_tls_url = NULL;
+	g_autofree gchar *closing_url = NULL;
+	g_autofree gchar *garbage_url = NULL;
+	guint before = 0, after;
+	guint n_tls_closing = 0, n_tls_garbage = 0, n_plain = 0, n_untrusted = 0, n_misnamed = 0;
+
+	if (f->dir == NULL)
+		return;
+	tls = tls_with_ca(f->ca->cert_path);
+	esc_tls_options_set_timeout(tls, 10);
+	untrusted = esc_test_server_new(f->other->pem_path, answer_nothing, NULL);
+	misnamed = esc_test_server_new(f->misnamed->pem_path, answer_nothing, NULL);
+	plain_404 = esc_test_server_new(NULL, answer_404, NULL);
+	tls_closing = esc_test_server_new(f->leaf->pem_path, answer_nothing, NULL);
+	tls_garbage = esc_test_server_new(f->leaf->pem_path, answer_garbage, NULL);
+	refused_url = g_strdup_printf("https://127.0.0.1:%u/tps/tps", closed_port());
+	untrusted_url = esc_test_server_get_url(untrusted, "/tps/tps");
+	misnamed_url = esc_test_server_get_url(misnamed, "/tps/tps");
+	plain_url = esc_test_server_get_url(plain_404, "/tps/tps");
+	not_tls_url = g_strdup_printf("https://127.0.0.1:%u/tps/tps", esc_test_server_get_port(plain_404));
+	closing_url = esc_test_server_get_url(tls_closing, "/tps/tps");
+	garbage_url = esc_test_server_get_url(tls_garbage, "/tps/tps");
+
+	/* round 0 warms up (TLS backend, trust store): counted from round 1 on */
+	for (guint round = 0; round <= 200; round++) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(EscTpsConnection) conn = NULL;
+		g_autoptr(GBytes) body = NULL;
+		g_autoptr(TokTpsMessage) msg = NULL;
+		EscError expected;
+
+		if (round == 1) {
+			esc_test_server_wait(tls_closing, n_tls_closing);
+			esc_test_server_wait(tls_garbage, n_tls_garbage);
+			esc_test_server_wait(plain_404, n_plain);
+			esc_test_server_wait(untrusted, n_untrusted);
+			esc_test_server_wait(misnamed, n_misnamed);
+			before = count_fds();
+		}
+		switch (round % 8) {
+		case 0:
+			conn = esc_tps_connection_open(refused_url, tls, NULL, &error);
+			expected = ESC_ERROR_CONNECT;
+			break;
+		case 1:
+			conn = esc_tps_connection_open(untrusted_url, tls, NULL, &error);
+			expected = ESC_ERROR_TLS;
+			n_untrusted++;
+			break;
+		case 2:
+			body = esc_tps_connection_http_get(misnamed_url, tls, 100, NULL, &error);
+			expected = ESC_ERROR_TLS;
+			n_misnamed++;
+			break;
+		case 3:
+			conn = esc_tps_connection_open(plain_url, tls, NULL, &error);
+			expected = ESC_ERROR_PROTOCOL;
+			n_plain++;
+			break;
+		case 4:
+			conn = esc_tps_connection_open(not_tls_url, tls, NULL, &error);
+			expected = ESC_ERROR_TLS;
+			n_plain++;
+			break;
+		case 5:
+			conn = esc_tps_connection_open(closing_url, tls, NULL, &error);
+			expected = ESC_ERROR_CONNECT;
+			n_tls_closing++;
+			break;
+		case 6:
+			/* the head is fine, the first message is not */
+			conn = esc_tps_connection_open(garbage_url, tls, NULL, &error);
+			g_assert_no_error(error);
+			msg = esc_tps_connection_receive(conn, NULL, &error);
+			g_assert_null(msg);
+			g_clear_object(&conn);
+			expected = ESC_ERROR_PROTOCOL;
+			n_tls_garbage++;
+			break;
+		default:
+			body = esc_tps_connection_http_get(plain_url, tls, 100, NULL, &error);
+			expected = ESC_ERROR_PROTOCOL;
+			n_plain++;
+			break;
+		}
+		if (error == NULL || error->code != (gint)expected)
+			g_test_message("round %u: %s", round, error != NULL ? error->message : "(no error)");
+		g_assert_null(conn);
+		g_assert_null(body);
+		g_assert_error(error, ESC_ERROR, (gint)expected);
+	}
+	/* the test servers are done with their ends too */
+	esc_test_server_wait(tls_closing, n_tls_closing);
+	esc_test_server_wait(tls_garbage, n_tls_garbage);
+	esc_test_server_wait(plain_404, n_plain);
+	esc_test_server_wait(untrusted, n_untrusted);
+	esc_test_server_wait(misnamed, n_misnamed);
+	after = count_fds();
+	g_test_message("file descriptors: %u before, %u after 200 failed connections", before, after);
+	g_assert_cmpuint(after, ==, before);
 }
 
 static void
@@ -739,6 +948,8 @@ main(int argc, char **argv)
 	ADD("/esc/tps-connection/tls/untrusted", test_tls_untrusted);
 	ADD("/esc/tps-connection/tls/wrong-host", test_tls_wrong_host);
 	ADD("/esc/tps-connection/tls/not-tls", test_tls_not_tls);
+	ADD("/esc/tps-connection/tls/ca-file-checks", test_tls_ca_file_checks);
+	ADD("/esc/tps-connection/connect/fd-leaks", test_fd_leaks);
 	ADD("/esc/tps-connection/connect/refused", test_refused);
 	ADD("/esc/tps-connection/connect/closed-before-head", test_close_before_head);
 	ADD("/esc/tps-connection/http/bad-heads", test_http_bad_heads);
