@@ -8,6 +8,8 @@
  *    pkcs11-tool lists both certificates, logs in with the new PIN and signs with the signing
  *    key (the signature verifies with the certificate); after PIN RESET only the new PIN works;
  *  - a forged proof of possession (the key generation result altered on its way) is refused;
+ *  - ENROLL with tokenType=userKeyEC makes EC P-256 keys on the card (and a forged EC result
+ *    is refused);
  *  - a card with other keys (bad card cryptogram) is refused;
  *  - a wrong password is refused;
  *  - a client that disconnects mid-ENROLL leaves a consistent token record, and a retry works;
@@ -24,6 +26,7 @@
 
 #include <glib/gstdio.h>
 #include <openssl/rand.h>
+#include <openssl/x509v3.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -775,7 +778,8 @@ forge_keygen_result(guint index, GBytes *apdu, GBytes *response, gpointer user_d
 	const guint8 *cmd = g_bytes_get_data(apdu, NULL);
 	g_autoptr(GByteArray) forged = NULL;
 
-	if (cmd[1] == 0x0C) {
+	/* GENERATE KEY, RSA (0C) or ECC (0D) */
+	if (cmd[1] == 0x0C || cmd[1] == 0x0D) {
 		st->after_keygen = TRUE;
 		return NULL;
 	}
@@ -784,7 +788,7 @@ forge_keygen_result(guint index, GBytes *apdu, GBytes *response, gpointer user_d
 	st->done = TRUE;
 	forged = g_byte_array_new();
 	tok_byte_array_append_bytes(forged, response);
-	forged->data[20] ^= 0x01; /* 2 length + 00 01 + size 2 + modulus length 2 + modulus... */
+	forged->data[20] ^= 0x01; /* 2 length + 00 01|0A + size 2 + modulus|point length 2 + ... */
 	return g_byte_array_free_to_bytes(g_steal_pointer(&forged));
 }
 
@@ -1122,6 +1126,100 @@ test_malformed(Fixture *f, gconstpointer data)
 /* LeakSanitizer crashes walking the dynamic TLS of the dlopen()ed GnuTLS GIO module on this
  * glibc ("Tracer caught signal 11"); not intercepting __tls_get_addr avoids it. Options from
  * $ASAN_OPTIONS still apply on top. */
+/* ---- EC P-256 (userKeyEC) ---------------------------------------------------------------- */
+
+/* ENROLL with tokenType=userKeyEC over the real path: a forged key generation result first
+ * (refused, nothing issued), then the honest one: two EC P-256 certificates (signing with
+ * digitalSignature, encryption with keyAgreement) recorded for the demo user, and OpenSC
+ * lists both certificates and two EC private keys. (Signing through OpenSC is not tried:
+ * OpenSC's coolkey driver uses the ECC INS bytes 37/38 the other way round from
+ * libckyapplet, which the virtual card follows.) */
+static void
+test_enroll_ec(Fixture *f, gconstpointer data)
+{
+	g_autofree gchar *cuid = random_cuid();
+	g_autoptr(GError) error = NULL;
+	ThPcscCard *plugged = NULL;
+	g_autoptr(TpsTestRelay) relay = NULL;
+	g_autoptr(TpsTokenDb) db = NULL;
+	g_autoptr(GPtrArray) recs = NULL;
+	g_autofree gchar *certs = NULL;
+	g_autofree gchar *keys = NULL;
+	ForgeState st = {0};
+	TpsTestRelayResult result;
+
+	if (f->pcsc == NULL || !have_pkcs11_tool())
+		return;
+	plugged = th_pcsc_plug_vcard(f->pcsc, 0, &error, "--scp", "2", "--cuid", cuid, NULL);
+	g_assert_no_error(error);
+	g_assert_nonnull(plugged);
+	relay = new_relay(f, NULL);
+	tps_test_relay_set_status_update(relay, TRUE);
+	tps_test_relay_set_token_type(relay, "userKeyEC");
+	tps_test_relay_set_new_pin(relay, FIRST_PIN);
+
+	/* a changed byte in the card's point: refused before the CA */
+	tps_test_relay_set_tamper_func(relay, forge_keygen_result, &st);
+	run_op(f, 0, TOK_TPS_OPERATION_ENROLL, relay, &result);
+	g_assert_true(st.done);
+	assert_failure(&result, TOK_TPS_OPERATION_ENROLL, TOK_TPS_STATUS_ERROR_MAC_ENROLL_PDU);
+	db = open_db(f);
+	wait_activity(db, cuid, 1);
+	recs = tps_token_db_list_certs(db, cuid, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(recs->len, ==, 0);
+	g_clear_pointer(&recs, g_ptr_array_unref);
+
+	/* honestly relayed: GENERATE KEY ECC (84 0D), two EC certificates */
+	tps_test_relay_set_tamper_func(relay, NULL, NULL);
+	run_op(f, 0, TOK_TPS_OPERATION_ENROLL, relay, &result);
+	assert_success(f, TOK_TPS_OPERATION_ENROLL, &result);
+	{
+		const gchar *const sequence[] = {
+		    "C> msg_type=2&operation=1&extensions=tokenType%3DuserKeyEC*",
+		    "S> msg_type=14&current_state=10&next_task_name=PROGRESS_PROCESS_PROFILE",
+		    "S> PDU 840D0203", /* GENERATE KEY ECC, signing: k2 / k3 */
+		    "S> PDU 840D0405", /* encryption: k4 / k5 */
+		    "S> PDU 845A0000", /* CREATE OBJECT z0 */
+		    "S> msg_type=13&operation=1&result=0&message=0",
+		    NULL,
+		};
+		assert_sequence(relay, sequence);
+	}
+	assert_token(db, cuid, TPS_TOKEN_STATUS_ACTIVE, "demo", 2);
+	{
+		g_autoptr(TpsTokenRecord) rec = tps_token_db_get_token(db, cuid, &error);
+		g_assert_no_error(error);
+		g_assert_cmpstr(rec->token_type, ==, "userKeyEC");
+	}
+	recs = tps_token_db_list_certs(db, cuid, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(recs->len, ==, 2);
+	for (guint i = 0; i < recs->len; i++) {
+		TpsCertRecord *c = g_ptr_array_index(recs, i);
+		g_autoptr(X509) cert = pcsc_x509_from_der(c->der, &error);
+		gchar group[32] = {0};
+		size_t group_len = 0;
+
+		g_assert_no_error(error);
+		g_assert_true(EVP_PKEY_is_a(X509_get0_pubkey(cert), "EC"));
+		g_assert_cmpint(EVP_PKEY_get_group_name(X509_get0_pubkey(cert), group, sizeof(group), &group_len), ==, 1);
+		g_assert_cmpstr(group, ==, "prime256v1");
+		if (g_strcmp0(c->key_type, "signing") == 0)
+			g_assert_cmphex(X509_get_key_usage(cert), ==, KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION);
+		else
+			g_assert_cmphex(X509_get_key_usage(cert), ==, KU_KEY_AGREEMENT);
+	}
+	/* stock middleware reads the z0 EC records */
+	g_assert_cmpint(pkcs11_tool(f, &certs, "--list-objects", "--type", "cert", NULL), ==, 0);
+	g_test_message("certificates:\n%s", certs);
+	g_assert_cmpuint(count_substrings(certs, "Certificate Object"), ==, 2);
+	g_assert_cmpint(pkcs11_tool(f, &keys, "--login", "--pin", FIRST_PIN, "--list-objects", "--type", "privkey", NULL), ==, 0);
+	g_test_message("private keys:\n%s", keys);
+	g_assert_cmpuint(count_substrings(keys, "Private Key Object; EC"), ==, 2);
+	assert_tpsd_alive(f);
+}
+
 const char *
 __asan_default_options(void);
 const char *
@@ -1146,5 +1244,6 @@ main(int argc, char **argv)
 	ADD("/tps/operations/scp01/format-enroll-pin-reset", "1", test_lifecycle);
 	ADD("/tps/operations/scp02/format-enroll-pin-reset", "2", test_lifecycle);
 	ADD("/tps/operations/scp03/format-enroll-pin-reset", "3", test_lifecycle);
+	ADD("/tps/operations/scp02/enroll-ec", NULL, test_enroll_ec);
 	return g_test_run();
 }

@@ -538,8 +538,11 @@ tps_config_parse_profiles(TpsConfig *self, GKeyFile *kf, GStrv groups, GError **
 	g_autoptr(GList) values = NULL;
 
 	{
-		TpsProfile *user_key = tps_profile_new(TPS_PROFILE_USER_KEY);
-		g_hash_table_insert(self->profiles, user_key->name, user_key);
+		const gchar *builtin[] = {TPS_PROFILE_USER_KEY, TPS_PROFILE_USER_KEY_EC};
+		for (guint i = 0; i < G_N_ELEMENTS(builtin); i++) {
+			TpsProfile *p = tps_profile_new_builtin(builtin[i]);
+			g_hash_table_insert(self->profiles, p->name, p);
+		}
 	}
 	for (guint i = 0; groups[i] != NULL; i++) {
 		const gchar *group = groups[i];

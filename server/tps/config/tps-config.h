@@ -32,8 +32,8 @@
  *   issuer-info-url=<the server's phoneHome URL, https unless http-port is set> (written to
  *                                       cards unless a profile sets issuer-info-value)
  *
- *   [profile:<name>]                   token types, see tps-profile.h (userKey is built in;
- *                                      [profile:userKey] changes it)
+ *   [profile:<name>]                   token types, see tps-profile.h (userKey and userKeyEC are
+ *                                      built in; [profile:userKey] changes it)
  *   [mapping:<kind>:<n>]               mapping resolvers, see tps-mapping-resolver.h
  *
  *   [tks]                              TKS options, passed to tks_service_new() (tks-config.h)

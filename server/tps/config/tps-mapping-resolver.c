@@ -329,11 +329,12 @@ tps_mapping_resolver_new_default(TpsResolverKind kind)
 {
 	TpsMappingResolver *self = tps_mapping_resolver_new(kind);
 	const gchar *format_types[] =
-	    {"soCleanUserToken", "soUserKey", "soKey", "userKey", "soCleanSOToken", "cleanToken"};
+	    {"soCleanUserToken", "soUserKey", "soKey", "userKey", "userKeyEC", "soCleanSOToken", "cleanToken"};
 
 	switch (kind) {
 	case TPS_RESOLVER_ENROLL:
 		tps_mapping_resolver_add_simple(self, 1, -1, "userKey", "userKey");
+		tps_mapping_resolver_add_simple(self, 1, -1, "userKeyEC", "userKeyEC");
 		tps_mapping_resolver_add_simple(self, -1, -1, "soKey", "soKey");
 		tps_mapping_resolver_add_simple(self, -1, -1, NULL, "userKey");
 		break;

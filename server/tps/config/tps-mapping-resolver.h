@@ -94,8 +94,9 @@ G_DECLARE_FINAL_TYPE(TpsMappingResolver, tps_mapping_resolver, TPS, MAPPING_RESO
 TpsMappingResolver *
 tps_mapping_resolver_new(TpsResolverKind kind) G_GNUC_WARN_UNUSED_RESULT;
 /* The defaults of protocol.md 6.4:
- *   enroll:    {major=1, tokenType=userKey} → userKey; {tokenType=soKey} → soKey; {} → userKey
- *   format:    tokenType soCleanUserToken, soUserKey, soKey, userKey, soCleanSOToken,
+ *   enroll:    {major=1, tokenType=userKey} → userKey; {major=1, tokenType=userKeyEC} →
+ *              userKeyEC (ours); {tokenType=soKey} → soKey; {} → userKey
+ *   format:    tokenType soCleanUserToken, soUserKey, soKey, userKey, userKeyEC, soCleanSOToken,
  *              cleanToken → the same; {} → userKey
  *   pin-reset: {} → userKey
  *   key-set:   {major=0, minor=0} → defKeySet; {major=1, minor=1} → defKeySet; {} → jForte */

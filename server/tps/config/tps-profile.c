@@ -176,6 +176,24 @@ tps_profile_new(const gchar *name)
 }
 
 TpsProfile *
+tps_profile_new_builtin(const gchar *name)
+{
+	TpsProfile *p;
+
+	if (g_strcmp0(name, TPS_PROFILE_USER_KEY) == 0)
+		return tps_profile_new(name);
+	if (g_strcmp0(name, TPS_PROFILE_USER_KEY_EC) != 0)
+		return NULL;
+	p = tps_profile_new(name);
+	for (guint i = 0; i < p->keys->len; i++) {
+		TpsProfileKey *key = g_ptr_array_index(p->keys, i);
+		key->alg = TPS_KEY_ALGORITHM_EC_P256;
+		key->key_size = TPS_PROFILE_EC_P256_KEY_SIZE;
+	}
+	return p;
+}
+
+TpsProfile *
 tps_profile_copy(const TpsProfile *profile)
 {
 	TpsProfile *copy;

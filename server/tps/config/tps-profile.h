@@ -10,6 +10,9 @@
  * caTokenUserSigningKeyEnrollment, certificate C1/c1, keys k2/k3) and an encryption key
  * (caTokenUserEncryptionKeyEnrollment, C2/c2, k4/k5), generated on the card, except that our
  * keys are 2048-bit RSA (Dogtag: 1024) and SCP01 sends no trailing Le (protocol.md 10.7).
+ * A second built-in type, `userKeyEC`, is the same with both keys EC P-256 generated on the
+ * card (GENERATE KEY ECC, INS 0D; ECDSA-SHA1 proof of possession); clients pick it with the
+ * BEGIN_OP extension tokenType=userKeyEC.
  *
  * Configuration group [profile:<name>] (every key optional; a profile starts from the userKey
  * defaults, renamed):
@@ -40,6 +43,8 @@
 G_BEGIN_DECLS
 
 #define TPS_PROFILE_USER_KEY		     "userKey"
+#define TPS_PROFILE_USER_KEY_EC		     "userKeyEC"
+#define TPS_PROFILE_EC_P256_KEY_SIZE	     256
 #define TPS_PROFILE_DEFAULT_APPLET_VERSION   "1.4.58768072"
 #define TPS_PROFILE_DEFAULT_KEY_SET	     "defKeySet"
 #define TPS_PROFILE_DEFAULT_APPLET_DIRECTORY "applets"
@@ -117,6 +122,10 @@ tps_profile_get_type(void) G_GNUC_CONST;
 /* The userKey defaults under @name (issuer_info_value NULL, applet_directory relative). */
 TpsProfile *
 tps_profile_new(const gchar *name) G_GNUC_WARN_UNUSED_RESULT TOK_NONNULL(1);
+/* The built-in token types: userKey (as tps_profile_new()) and userKeyEC (the same with both
+ * keys ec-p256); NULL for any other name. */
+TpsProfile *
+tps_profile_new_builtin(const gchar *name) G_GNUC_WARN_UNUSED_RESULT TOK_NONNULL(1);
 TpsProfile *
 tps_profile_copy(const TpsProfile *profile) G_GNUC_WARN_UNUSED_RESULT;
 void

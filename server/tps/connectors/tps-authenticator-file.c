@@ -56,6 +56,13 @@ struct _TpsAuthenticatorFile {
 	GHashTable *users; /* user id -> TpsAuthUser */
 	GHashTable *ui;	   /* "title.en" -> text */
 	TpsAuthHash dummy; /* for unknown users */
+	/* at most max_hashing password hashes at once (one per CPU): each takes 128*N*r bytes
+	 * (32 MiB with the defaults) and a CPU for its whole run, so more at once only adds
+	 * memory, not throughput */
+	GMutex hash_lock;
+	GCond hash_cond;
+	guint hashing;
+	guint max_hashing;
 };
 
 static void
@@ -94,6 +101,8 @@ tps_authenticator_file_finalize(GObject *object)
 	g_hash_table_unref(self->users);
 	g_hash_table_unref(self->ui);
 	tps_auth_hash_clear(&self->dummy);
+	g_mutex_clear(&self->hash_lock);
+	g_cond_clear(&self->hash_cond);
 	G_OBJECT_CLASS(tps_authenticator_file_parent_class)->finalize(object);
 }
 
@@ -108,6 +117,9 @@ tps_authenticator_file_init(TpsAuthenticatorFile *self)
 {
 	self->users = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)tps_auth_user_free);
 	self->ui = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_mutex_init(&self->hash_lock);
+	g_cond_init(&self->hash_cond);
+	self->max_hashing = MAX(1, g_get_num_processors());
 	for (gsize i = 0; i < G_N_ELEMENTS(tps_auth_file_default_ui); i++)
 		g_hash_table_insert(self->ui, g_strdup(tps_auth_file_default_ui[i].key),
 				    g_strdup(tps_auth_file_default_ui[i].text));
@@ -545,9 +557,20 @@ tps_authenticator_file_authenticate(TpsAuthenticator *a,
 	const TpsAuthHash *h = user != NULL ? &user->hash : &self->dummy;
 	gsize key_len = 0;
 	const guint8 *key = g_bytes_get_data(h->key, &key_len);
-	g_autoptr(TokSecret) derived = tps_auth_file_scrypt(h, password, key_len, error);
+	g_autoptr(TokSecret) derived = NULL;
 	gboolean ok;
 
+	/* wait for a free slot (a session worker thread, never a main loop) */
+	g_mutex_lock(&self->hash_lock);
+	while (self->hashing >= self->max_hashing)
+		g_cond_wait(&self->hash_cond, &self->hash_lock);
+	self->hashing++;
+	g_mutex_unlock(&self->hash_lock);
+	derived = tps_auth_file_scrypt(h, password, key_len, error);
+	g_mutex_lock(&self->hash_lock);
+	self->hashing--;
+	g_cond_signal(&self->hash_cond);
+	g_mutex_unlock(&self->hash_lock);
 	if (derived == NULL)
 		return FALSE;
 	ok = tok_secret_equal_data(derived, key, key_len) && user != NULL && password != NULL &&

@@ -26,7 +26,10 @@
  * Anything else is refused with TPS_ERROR_CONFIG naming the line ("line 3: ...").
  *
  * Passwords are compared in constant time; an unknown user costs the same scrypt work as a
- * known one. The object is immutable once loaded, hence thread-safe.
+ * known one. At most one password hash per CPU runs at a time (further logins wait for a
+ * slot): a hash needs 128*N*r bytes (32 MiB with the defaults) and a whole CPU, so running
+ * more at once only multiplies the memory. The users are immutable once loaded; the object is
+ * thread-safe.
  */
 #pragma once
 

@@ -156,7 +156,6 @@ tps_issued_cert_new_from_der(GBytes *der, GError **error)
 	const guint8 *data = g_bytes_get_data(der, &len);
 	const unsigned char *p = data;
 	g_autoptr(X509) x509 = NULL;
-	g_autoptr(TpsIssuedCert) cert = g_new0(TpsIssuedCert, 1);
 
 	if (len == 0 || len > TPS_CA_MAX_CERT_SIZE) {
 		g_set_error(error, TPS_ERROR, TPS_ERROR_INVALID,
@@ -174,6 +173,14 @@ tps_issued_cert_new_from_der(GBytes *der, GError **error)
 			    "%" G_GSIZE_FORMAT " bytes after the certificate", len - (gsize)(p - data));
 		return NULL;
 	}
+	return tps_issued_cert_new_from_x509(x509, der, error);
+}
+
+TpsIssuedCert *
+tps_issued_cert_new_from_x509(X509 *x509, GBytes *der, GError **error)
+{
+	g_autoptr(TpsIssuedCert) cert = g_new0(TpsIssuedCert, 1);
+
 	cert->serial = tps_ca_serial_from_asn1(X509_get0_serialNumber(x509), error);
 	if (cert->serial == NULL)
 		return NULL;

@@ -409,21 +409,24 @@ tps_ca_index_parse(const gchar *data, gsize len, GError **error)
 	return g_steal_pointer(&index);
 }
 
+void
+tps_ca_index_append_entry_line(GString *s, const TpsCaIndexEntry *e)
+{
+	g_string_append_printf(s, "%s\t%s\t%" G_GINT64_FORMAT "\t", e->serial, e->revoked ? "R" : "V", e->not_after);
+	if (e->revoked)
+		g_string_append_printf(s, "%" G_GINT64_FORMAT "\t%u\t", e->revoked_at, e->reason);
+	else
+		g_string_append(s, "-\t-\t");
+	g_string_append_printf(s, "%s\t%s\t%s\n", e->profile, e->cuid, e->user_id);
+}
+
 gchar *
 tps_ca_index_to_string(const TpsCaIndex *index)
 {
 	GString *s = g_string_new(TPS_CA_INDEX_MAGIC "\n");
 
 	g_string_append_printf(s, "crl-number\t%" G_GUINT64_FORMAT "\n", index->crl_number);
-	for (guint i = 0; i < index->entries->len; i++) {
-		const TpsCaIndexEntry *e = g_ptr_array_index(index->entries, i);
-		g_string_append_printf(s, "%s\t%s\t%" G_GINT64_FORMAT "\t", e->serial, e->revoked ? "R" : "V",
-				       e->not_after);
-		if (e->revoked)
-			g_string_append_printf(s, "%" G_GINT64_FORMAT "\t%u\t", e->revoked_at, e->reason);
-		else
-			g_string_append(s, "-\t-\t");
-		g_string_append_printf(s, "%s\t%s\t%s\n", e->profile, e->cuid, e->user_id);
-	}
+	for (guint i = 0; i < index->entries->len; i++)
+		tps_ca_index_append_entry_line(s, g_ptr_array_index(index->entries, i));
 	return g_string_free(s, FALSE);
 }

@@ -57,6 +57,10 @@ tps_ca_index_parse(const gchar *data, gsize len, GError **error) G_GNUC_WARN_UNU
 /* The file text; tps_ca_index_parse() of it gives an equal index. */
 gchar *
 tps_ca_index_to_string(const TpsCaIndex *index) G_GNUC_WARN_UNUSED_RESULT TOK_NONNULL(1);
+/* Appends the line of @entry (with its newline) to @text: the file text of an index is its
+ * text without the entry plus this (entries are kept in the order they were added). */
+void
+tps_ca_index_append_entry_line(GString *text, const TpsCaIndexEntry *entry) TOK_NONNULL(1, 2);
 
 guint64
 tps_ca_index_get_crl_number(const TpsCaIndex *index) TOK_NONNULL(1);

@@ -58,6 +58,9 @@ struct _TpsCaLocal {
 	X509 *cert;
 	GBytes *cert_der;
 	TpsCaIndex *index;
+	/* the text of index.txt as last written (NULL: unknown), so that an issuance appends one
+	 * line to it instead of formatting every entry again */
+	GString *index_text;
 	guint crl_hours;
 };
 
@@ -85,6 +88,8 @@ tps_ca_local_finalize(GObject *object)
 	X509_free(self->cert);
 	g_clear_pointer(&self->cert_der, g_bytes_unref);
 	tps_ca_index_free(self->index);
+	if (self->index_text != NULL)
+		g_string_free(self->index_text, TRUE);
 	G_OBJECT_CLASS(tps_ca_local_parent_class)->finalize(object);
 }
 
@@ -159,7 +164,33 @@ static gboolean
 tps_ca_local_save_index(TpsCaLocal *self, GError **error)
 {
 	g_autofree gchar *text = tps_ca_index_to_string(self->index);
-	return tps_ca_local_write_file(self->index_path, text, strlen(text), 0600, error);
+
+	if (self->index_text != NULL) {
+		g_string_free(self->index_text, TRUE);
+		self->index_text = NULL;
+	}
+	if (!tps_ca_local_write_file(self->index_path, text, strlen(text), 0600, error))
+		return FALSE;
+	self->index_text = g_string_new(text);
+	return TRUE;
+}
+
+/* The index after tps_ca_index_add() of @entry: the text last written plus the entry's line,
+ * written whole and atomically as always, without formatting the other entries again. */
+static gboolean
+tps_ca_local_save_index_added(TpsCaLocal *self, const TpsCaIndexEntry *entry, GError **error)
+{
+	gsize old_len;
+
+	if (self->index_text == NULL)
+		return tps_ca_local_save_index(self, error);
+	old_len = self->index_text->len;
+	tps_ca_index_append_entry_line(self->index_text, entry);
+	if (!tps_ca_local_write_file(self->index_path, self->index_text->str, self->index_text->len, 0600, error)) {
+		g_string_truncate(self->index_text, old_len);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 static GBytes *
@@ -458,6 +489,7 @@ tps_ca_local_open(TpsCaLocal *self, GError **error)
 		g_prefix_error(error, "%s: ", self->index_path);
 		return FALSE;
 	}
+	self->index_text = g_string_new_len(index_text, (gssize)len);
 	self->key = g_steal_pointer(&key);
 	self->cert = g_steal_pointer(&cert);
 	return TRUE;
@@ -692,12 +724,13 @@ tps_ca_local_enroll(TpsCaConnector *ca,
 	if (!tps_ca_index_add(self->index,
 			      tps_ca_index_entry_new(serial_text, not_after, profile->id, cuid, user_id), error))
 		return NULL;
-	if (!tps_ca_local_save_index(self, error)) {
+	if (!tps_ca_local_save_index_added(self, tps_ca_index_lookup(self->index, serial_text), error)) {
 		tps_ca_index_remove(self->index, serial_text);
 		return NULL;
 	}
 	g_debug("issued %s certificate %s for token %s", profile->id, serial_text, cuid);
-	return tps_issued_cert_new_from_der(der, error);
+	/* the certificate is at hand: no need to parse its encoding again */
+	return tps_issued_cert_new_from_x509(cert, der, error);
 }
 
 /* ---- revocation and CRL ---- */

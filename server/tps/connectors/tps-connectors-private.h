@@ -16,6 +16,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "tps-ca-connector.h"
+
 G_BEGIN_DECLS
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BIGNUM, BN_free)
@@ -37,5 +39,10 @@ tps_ca_serial_to_string(const guint8 *data, gsize len);
 /* The serial of a certificate in that form. */
 gchar *
 tps_ca_serial_from_asn1(const ASN1_INTEGER *serial, GError **error);
+
+/* TpsIssuedCert of a certificate already parsed (@der: its encoding, kept): what
+ * tps_issued_cert_new_from_der() does after parsing, for a CA that has the X509 at hand. */
+TpsIssuedCert *
+tps_issued_cert_new_from_x509(X509 *x509, GBytes *der, GError **error);
 
 G_END_DECLS

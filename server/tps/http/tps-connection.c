@@ -28,7 +28,11 @@ struct _TpsConnection {
 	GCancellable *cancellable;	  /* the session's */
 	GCancellable *finish_cancellable; /* bounds finish */
 
-	/* watchdog: fires the deadline and the finish deadline */
+	/* the deadline and the finish deadline fire from timeout sources on timer_context, or
+	 * (timer_context NULL) from the watchdog thread */
+	GMainContext *timer_context;
+	GSource *deadline_source;  /* under lock */
+	GSource *finish_source;	   /* under lock */
 	GThread *watchdog;
 	GMutex lock;
 	GCond cond;
@@ -53,6 +57,18 @@ G_DEFINE_TYPE(TpsConnection, tps_connection, G_TYPE_OBJECT)
 static void
 tps_connection_stop_watchdog(TpsConnection *self)
 {
+	g_autoptr(GSource) deadline = NULL;
+	g_autoptr(GSource) finish = NULL;
+
+	g_mutex_lock(&self->lock);
+	deadline = g_steal_pointer(&self->deadline_source);
+	finish = g_steal_pointer(&self->finish_source);
+	g_mutex_unlock(&self->lock);
+	/* each holds a reference on the connection until destroyed */
+	if (deadline != NULL)
+		g_source_destroy(deadline);
+	if (finish != NULL)
+		g_source_destroy(finish);
 	if (self->watchdog == NULL)
 		return;
 	g_mutex_lock(&self->lock);
@@ -83,6 +99,7 @@ tps_connection_finalize(GObject *object)
 
 	g_clear_object(&self->cancellable);
 	g_clear_object(&self->finish_cancellable);
+	g_clear_pointer(&self->timer_context, g_main_context_unref);
 	g_free(self->client_address);
 	g_mutex_clear(&self->lock);
 	g_cond_clear(&self->cond);
@@ -147,6 +164,44 @@ tps_connection_watchdog_thread(gpointer data)
 	return NULL;
 }
 
+/* The timer context's deadline sources (the connection is alive: the source holds a ref). */
+static gboolean
+tps_connection_on_deadline(gpointer data)
+{
+	TpsConnection *self = data;
+
+	g_mutex_lock(&self->lock);
+	self->deadline_fired = TRUE;
+	g_mutex_unlock(&self->lock);
+	g_atomic_int_set(&self->timed_out, 1);
+	g_cancellable_cancel(self->cancellable);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+tps_connection_on_finish_deadline(gpointer data)
+{
+	TpsConnection *self = data;
+
+	g_mutex_lock(&self->lock);
+	self->finish_fired = TRUE;
+	g_mutex_unlock(&self->lock);
+	g_cancellable_cancel(self->finish_cancellable);
+	return G_SOURCE_REMOVE;
+}
+
+/* A timeout source on the timer context calling @func with a reference on @self. */
+static GSource *
+tps_connection_add_timer(TpsConnection *self, guint seconds, GSourceFunc func, const gchar *name)
+{
+	GSource *source = g_timeout_source_new(seconds * 1000);
+
+	g_source_set_callback(source, func, g_object_ref(self), g_object_unref);
+	g_source_set_static_name(source, name);
+	g_source_attach(source, self->timer_context);
+	return source;
+}
+
 static TpsConnection *
 tps_connection_new_internal(GIOStream *stream,
 			    GInputStream *in,
@@ -154,7 +209,8 @@ tps_connection_new_internal(GIOStream *stream,
 			    GBytes *prefix,
 			    gsize max_message_size,
 			    guint timeout_seconds,
-			    const gchar *client_address)
+			    const gchar *client_address,
+			    GMainContext *timer_context)
 {
 	TpsConnection *self = g_object_new(TPS_TYPE_CONNECTION, NULL);
 	g_autoptr(GError) error = NULL;
@@ -177,6 +233,17 @@ tps_connection_new_internal(GIOStream *stream,
 	self->client_address = g_strdup(client_address != NULL ? client_address : "unknown");
 	if (timeout_seconds > 0)
 		self->deadline = g_get_monotonic_time() + (gint64)timeout_seconds * G_USEC_PER_SEC;
+	if (timer_context != NULL) {
+		GSource *deadline = NULL;
+
+		self->timer_context = g_main_context_ref(timer_context);
+		if (timeout_seconds > 0)
+			deadline = tps_connection_add_timer(self, timeout_seconds, tps_connection_on_deadline, "tps-session-deadline");
+		g_mutex_lock(&self->lock);
+		self->deadline_source = deadline;
+		g_mutex_unlock(&self->lock);
+		return self;
+	}
 	self->watchdog = g_thread_try_new("tps-deadline", tps_connection_watchdog_thread, self, &error);
 	if (self->watchdog == NULL)
 		g_warning("session of %s runs without a deadline: cannot start its watchdog thread: %s",
@@ -201,7 +268,8 @@ tps_connection_new(GInputStream *in,
 					   prefix,
 					   max_message_size,
 					   timeout_seconds,
-					   client_address);
+					   client_address,
+					   NULL);
 }
 
 TpsConnection *
@@ -211,6 +279,17 @@ tps_connection_new_for_stream(GIOStream *stream,
 			      guint timeout_seconds,
 			      const gchar *client_address)
 {
+	return tps_connection_new_for_stream_full(stream, prefix, max_message_size, timeout_seconds, client_address, NULL);
+}
+
+TpsConnection *
+tps_connection_new_for_stream_full(GIOStream *stream,
+				   GBytes *prefix,
+				   gsize max_message_size,
+				   guint timeout_seconds,
+				   const gchar *client_address,
+				   GMainContext *timer_context)
+{
 	g_return_val_if_fail(G_IS_IO_STREAM(stream), NULL);
 	return tps_connection_new_internal(stream,
 					   g_io_stream_get_input_stream(stream),
@@ -218,7 +297,8 @@ tps_connection_new_for_stream(GIOStream *stream,
 					   prefix,
 					   max_message_size,
 					   timeout_seconds,
-					   client_address);
+					   client_address,
+					   timer_context);
 }
 
 const gchar *
@@ -582,6 +662,15 @@ tps_connection_finish_with_status(TpsConnection *c, TokTpsStatus status)
 	    g_get_monotonic_time() + (gint64)TPS_CONNECTION_FINISH_TIMEOUT_SECONDS * G_USEC_PER_SEC;
 	g_cond_signal(&c->cond);
 	g_mutex_unlock(&c->lock);
+	if (c->timer_context != NULL) {
+		GSource *finish = tps_connection_add_timer(c,
+							   TPS_CONNECTION_FINISH_TIMEOUT_SECONDS,
+							   tps_connection_on_finish_deadline,
+							   "tps-session-finish-deadline");
+		g_mutex_lock(&c->lock);
+		c->finish_source = finish;
+		g_mutex_unlock(&c->lock);
+	}
 
 	if (!g_atomic_int_get(&c->disconnected)) {
 		gboolean ok = TRUE;

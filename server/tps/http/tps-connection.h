@@ -8,8 +8,10 @@
  *
  * Every session has a deadline (timeout_seconds after creation, 0 = none) and a GCancellable
  * that fires when the deadline passes, when the client goes away (a failed read or write)
- * and on tps_connection_cancel(). A watchdog thread owned by the connection fires the
- * deadline, so no main loop is needed.
+ * and on tps_connection_cancel(). The deadlines (the session's and finish's) fire from
+ * timeout sources on a timer main context when one is given (the HTTP server gives its own:
+ * no thread per session besides the session's), else from a watchdog thread owned by the
+ * connection, so no main loop is needed.
  */
 #pragma once
 
@@ -47,6 +49,15 @@ tps_connection_new_for_stream(GIOStream *stream,
 			      gsize max_message_size,
 			      guint timeout_seconds,
 			      const gchar *client_address) G_GNUC_WARN_UNUSED_RESULT TOK_NONNULL(1);
+/* The same, the deadlines firing from timeout sources attached to @timer_context (which some
+ * thread must iterate while the session runs; NULL: a watchdog thread as above). */
+TpsConnection *
+tps_connection_new_for_stream_full(GIOStream *stream,
+				   GBytes *prefix,
+				   gsize max_message_size,
+				   guint timeout_seconds,
+				   const gchar *client_address,
+				   GMainContext *timer_context) G_GNUC_WARN_UNUSED_RESULT TOK_NONNULL(1);
 
 /* Reads the next client message within the session deadline. Errors (TPS_ERROR): a malformed
  * or oversized message, bad chunk framing or a request body ended by the client →

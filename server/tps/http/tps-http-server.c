@@ -30,6 +30,7 @@ typedef struct {
 	GDestroyNotify destroy;
 	gsize max_message_size;
 	guint session_timeout;
+	GMainContext *context; /* the server's: the sessions' deadlines fire there */
 	gint n_sessions; /* atomic */
 	GMutex lock;
 	GPtrArray *connections; /* TpsConnection of running sessions, under lock */
@@ -43,6 +44,7 @@ tps_http_shared_clear(gpointer data)
 	if (shared->destroy != NULL)
 		shared->destroy(shared->user_data);
 	g_ptr_array_unref(shared->connections);
+	g_main_context_unref(shared->context);
 	g_mutex_clear(&shared->lock);
 }
 
@@ -205,11 +207,13 @@ tps_http_session_thread(gpointer data)
 		g_info("cannot answer %s: %s", session->client_address, error->message);
 		(void)g_io_stream_close(session->stream, NULL, NULL);
 	} else {
-		conn = tps_connection_new_for_stream(session->stream,
-						     NULL,
-						     session->shared->max_message_size,
-						     session->shared->session_timeout,
-						     session->client_address);
+		/* no watchdog thread per session: the deadlines are timeouts on the server's context */
+		conn = tps_connection_new_for_stream_full(session->stream,
+							  NULL,
+							  session->shared->max_message_size,
+							  session->shared->session_timeout,
+							  session->client_address,
+							  session->shared->context);
 		tps_http_session_register(session->shared, conn);
 		tps_http_session_run(session, conn);
 		tps_connection_finish(conn);
@@ -366,6 +370,7 @@ tps_http_server_new(GTlsCertificate *certificate,
 	self->shared->destroy = destroy;
 	self->shared->max_message_size = max_message_size;
 	self->shared->session_timeout = session_timeout;
+	self->shared->context = g_main_context_ref_thread_default();
 	g_mutex_init(&self->shared->lock);
 	self->shared->connections = g_ptr_array_new_with_free_func(g_object_unref);
 	self->phone_home_xml = g_bytes_new(phone_home_xml, strlen(phone_home_xml));

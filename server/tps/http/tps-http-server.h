@@ -6,6 +6,7 @@
  *  - POST /tps/tps: the full-duplex chunked exchange of protocol.md 1.1. The request must be
  *    chunked (else 400); other methods get 405. Right after the request head the server takes
  *    the connection over (soup_server_message_steal_connection), and a new worker thread
+ *    (the session's only thread: its deadlines are timeouts on the server's main context)
  *    writes "HTTP/1.1 200 OK" with Transfer-Encoding: chunked, reads BEGIN_OP (anything else
  *    first → END_OP with STATUS_ERROR_BAD_STATUS; a malformed or oversized message → END_OP
  *    with STATUS_ERROR_CONNECTION), calls the operation func, then sends END_OP if the func

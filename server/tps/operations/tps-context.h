@@ -9,6 +9,7 @@
 #include <glib-object.h>
 
 #include "tks-service.h"
+#include "tok-gp-crypto.h"
 #include "tps-authenticator.h"
 #include "tps-ca-connector.h"
 #include "tps-config.h"
@@ -22,6 +23,10 @@ typedef struct {
 	TpsTokenDb *db;
 	TpsCaConnector *ca;
 	TpsAuthenticator *auth;
+	/* The secure-channel primitives every session uses (thread-safe, made once: a
+	 * TokGpCrypto is an OpenSSL library context with the default provider, far too costly
+	 * per session). NULL: each session makes its own. */
+	TokGpCrypto *crypto;
 } TpsContext;
 
 G_END_DECLS

@@ -115,6 +115,7 @@ tps_login_run(TpsSession *s, GError **error)
 	g_autoptr(TokSecret) password = NULL;
 	g_autoptr(GHashTable) attributes = NULL;
 	gboolean ok;
+	gint64 cpu;
 
 	if (s->extended_login)
 		ok = tps_login_extended(s, &user_id, &password, error);
@@ -122,7 +123,10 @@ tps_login_run(TpsSession *s, GError **error)
 		ok = tps_login_plain(s, &user_id, &password, error);
 	if (!ok)
 		return FALSE;
-	if (!tps_authenticator_authenticate(s->ctx->auth, user_id, password, &attributes, error)) {
+	cpu = tps_session_thread_cpu_us();
+	ok = tps_authenticator_authenticate(s->ctx->auth, user_id, password, &attributes, error);
+	s->password_cpu_us += tps_session_thread_cpu_us() - cpu;
+	if (!ok) {
 		/* one message for a wrong user and a wrong password */
 		if (error != NULL && *error != NULL && (*error)->domain == TPS_ERROR && (*error)->code == TPS_ERROR_AUTH)
 			tps_status_error_tag(error, TOK_TPS_STATUS_ERROR_LOGIN);

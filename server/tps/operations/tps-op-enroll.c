@@ -4,7 +4,9 @@
 #include "tok-openssl-autoptr.h"
 
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/param_build.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
@@ -24,6 +26,10 @@
 
 /* LIST OBJECTS entries read at most (the applet has far fewer objects) */
 #define TPS_OP_ENROLL_MAX_OBJECTS 64
+/* An uncompressed P-256 point: 04 || X || Y */
+#define TPS_OP_ENROLL_P256_POINT_SIZE 65
+/* GENERATE KEY ECC alg byte: no key check value (as for RSA) */
+#define TPS_OP_ENROLL_ECC_ALG 0x80
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BIGNUM, BN_free)
 
@@ -33,6 +39,8 @@ typedef struct {
 	TpsIssuedCert *cert;
 	guint index; /* certificate cN */
 	gchar *label;
+	GBytes *ec_params; /* EC keys: DER namedCurve OID (CKA_EC_PARAMS) */
+	GBytes *ec_point;  /* EC keys: DER OCTET STRING of the point (CKA_EC_POINT) */
 } TpsEnrolledKey;
 
 static void
@@ -41,6 +49,8 @@ tps_enrolled_key_free(TpsEnrolledKey *k)
 	if (k == NULL)
 		return;
 	g_clear_pointer(&k->cert, tps_issued_cert_free);
+	g_clear_pointer(&k->ec_params, g_bytes_unref);
+	g_clear_pointer(&k->ec_point, g_bytes_unref);
 	g_free(k->label);
 	g_free(k);
 }
@@ -85,22 +95,72 @@ tps_op_enroll_rsa_key(const TokCoolkeyKeygenResult *result, GError **error)
 	return pkey;
 }
 
-gboolean
-tps_op_enroll_verify_proof(const TokCoolkeyKeygenResult *result, GBytes *challenge, GError **error)
+/* An EC P-256 public key from the card's uncompressed point (on the curve, or an error). */
+static EVP_PKEY *
+tps_op_enroll_ec_key(const TokCoolkeyKeygenResult *result, GError **error)
 {
-	g_autoptr(EVP_PKEY) pkey = tps_op_enroll_rsa_key(result, error);
+	g_autoptr(OSSL_PARAM_BLD) bld = OSSL_PARAM_BLD_new();
+	g_autoptr(OSSL_PARAM) params = NULL;
+	g_autoptr(EVP_PKEY_CTX) ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	const guint8 *point;
+	gsize point_len = 0;
+	EVP_PKEY *pkey = NULL;
+
+	if (result->type != TOK_COOLKEY_KEY_BLOB_EC_PUBLIC || result->ec_point == NULL) {
+		g_set_error_literal(error, TOK_ERROR, TOK_ERROR_INVALID_DATA, "the key generation result is not an EC key");
+		return NULL;
+	}
+	point = g_bytes_get_data(result->ec_point, &point_len);
+	if (result->key_size != TPS_PROFILE_EC_P256_KEY_SIZE || point_len != TPS_OP_ENROLL_P256_POINT_SIZE || point[0] != 0x04) {
+		g_set_error(error,
+			    TOK_ERROR,
+			    TOK_ERROR_INVALID_DATA,
+			    "EC key of %u bits with a %" G_GSIZE_FORMAT "-byte point (a P-256 key has an uncompressed 65-byte point)",
+			    result->key_size,
+			    point_len);
+		return NULL;
+	}
+	if (bld == NULL || ctx == NULL ||
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, SN_X9_62_prime256v1, 0) != 1 ||
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, point_len) != 1) {
+		tok_error_set_openssl(error, "EC public key");
+		return NULL;
+	}
+	params = OSSL_PARAM_BLD_to_param(bld);
+	if (params == NULL || EVP_PKEY_fromdata_init(ctx) != 1 || EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+		/* a point off the curve ends here: bad data from the card */
+		g_autoptr(GError) local = NULL;
+		tok_error_set_openssl(&local, "EC public key");
+		g_set_error(error, TOK_ERROR, TOK_ERROR_INVALID_DATA, "the card's P-256 point is not usable: %s", local->message);
+		return NULL;
+	}
+	return pkey;
+}
+
+/* The public key of a key generation result, which must be of the profile's algorithm. */
+static EVP_PKEY *
+tps_op_enroll_public_key(const TokCoolkeyKeygenResult *result, TpsKeyAlgorithm alg, GError **error)
+{
+	if (alg == TPS_KEY_ALGORITHM_EC_P256)
+		return tps_op_enroll_ec_key(result, error);
+	return tps_op_enroll_rsa_key(result, error);
+}
+
+/* The proof of @result checked with its public key @pkey. */
+static gboolean
+tps_op_enroll_verify_with_key(const TokCoolkeyKeygenResult *result, EVP_PKEY *pkey, GBytes *challenge, GError **error)
+{
 	g_autoptr(EVP_MD_CTX) ctx = NULL;
 	g_autoptr(GBytes) data = NULL;
 	int rc;
 
-	if (pkey == NULL)
-		return FALSE;
 	if (result->signature == NULL || g_bytes_get_size(result->signature) == 0) {
 		g_set_error_literal(error, TOK_ERROR, TOK_ERROR_AUTH_FAILED, "the key generation result has no proof");
 		return FALSE;
 	}
 	data = tok_coolkey_keygen_result_get_proof_data(result, challenge);
 	ctx = EVP_MD_CTX_new();
+	/* RSA PKCS#1 v1.5 or ECDSA (DER signature), both over SHA-1 (protocol.md 4.5) */
 	if (ctx == NULL || EVP_DigestVerifyInit_ex(ctx, NULL, "SHA1", NULL, NULL, pkey, NULL) != 1) {
 		tok_error_set_openssl(error, "proof of possession");
 		return FALSE;
@@ -123,16 +183,30 @@ tps_op_enroll_verify_proof(const TokCoolkeyKeygenResult *result, GBytes *challen
 	return TRUE;
 }
 
-static GBytes *
-tps_op_enroll_spki(const TokCoolkeyKeygenResult *result, GError **error)
+gboolean
+tps_op_enroll_verify_proof_full(const TokCoolkeyKeygenResult *result,
+				TpsKeyAlgorithm alg,
+				GBytes *challenge,
+				GError **error)
 {
-	g_autoptr(EVP_PKEY) pkey = tps_op_enroll_rsa_key(result, error);
+	g_autoptr(EVP_PKEY) pkey = tps_op_enroll_public_key(result, alg, error);
+
+	return pkey != NULL && tps_op_enroll_verify_with_key(result, pkey, challenge, error);
+}
+
+gboolean
+tps_op_enroll_verify_proof(const TokCoolkeyKeygenResult *result, GBytes *challenge, GError **error)
+{
+	return tps_op_enroll_verify_proof_full(result, TPS_KEY_ALGORITHM_RSA, challenge, error);
+}
+
+static GBytes *
+tps_op_enroll_spki(EVP_PKEY *pkey, GError **error)
+{
 	unsigned char *der = NULL;
 	int len;
 	GBytes *bytes;
 
-	if (pkey == NULL)
-		return NULL;
 	len = i2d_PUBKEY(pkey, &der);
 	if (len <= 0) {
 		tok_error_set_openssl(error, "SubjectPublicKeyInfo");
@@ -141,6 +215,30 @@ tps_op_enroll_spki(const TokCoolkeyKeygenResult *result, GError **error)
 	bytes = g_bytes_new(der, (gsize)len);
 	OPENSSL_free(der);
 	return bytes;
+}
+
+/* CKA_EC_PARAMS (the DER namedCurve OID of P-256) and CKA_EC_POINT (the point as a DER OCTET
+ * STRING, as PKCS#11 2.20 has it) of an EC key generation result. */
+static gboolean
+tps_op_enroll_ec_attributes(const TokCoolkeyKeygenResult *result, GBytes **ec_params, GBytes **ec_point, GError **error)
+{
+	g_autoptr(GByteArray) point = g_byte_array_new();
+	unsigned char *der = NULL;
+	int len = i2d_ASN1_OBJECT(OBJ_nid2obj(NID_X9_62_prime256v1), &der);
+	gsize point_len = g_bytes_get_size(result->ec_point);
+
+	if (len <= 0) {
+		tok_error_set_openssl(error, "EC parameters");
+		return FALSE;
+	}
+	*ec_params = g_bytes_new(der, (gsize)len);
+	OPENSSL_free(der);
+	/* 65 bytes: short DER length */
+	tok_byte_array_append_u8(point, 0x04);
+	tok_byte_array_append_u8(point, (guint8)point_len);
+	tok_byte_array_append_bytes(point, result->ec_point);
+	*ec_point = g_byte_array_free_to_bytes(g_steal_pointer(&point));
+	return TRUE;
 }
 
 /* LIST OBJECTS; the versions of an existing z0 are kept (object version + 1). */
@@ -197,9 +295,15 @@ tps_op_enroll_read_objects(TpsSession *s, guint16 *format_version, guint16 *obje
 	return TRUE;
 }
 
-/* GENERATE KEY, READ OBJECT FFFFFFFF, proof check; the SubjectPublicKeyInfo. */
+/* GENERATE KEY (RSA 0C or ECC 0D), READ OBJECT FFFFFFFF, proof check; the SubjectPublicKeyInfo
+ * (and, for EC keys, the PKCS#11 attributes into @ek). */
 static GBytes *
-tps_op_enroll_generate(TpsSession *s, const TpsProfileKey *key, GBytes *challenge, GBytes *wrapped, GError **error)
+tps_op_enroll_generate(TpsSession *s,
+		       const TpsProfileKey *key,
+		       GBytes *challenge,
+		       GBytes *wrapped,
+		       TpsEnrolledKey *ek,
+		       GError **error)
 {
 	TokCoolkeyKeyPair pair = {(guint8)key->key_user, (guint8)key->private_key_number, (guint8)key->key_usage,
 				  (guint8)key->public_key_number};
@@ -209,10 +313,14 @@ tps_op_enroll_generate(TpsSession *s, const TpsProfileKey *key, GBytes *challeng
 	g_autoptr(GPtrArray) plan = NULL;
 	g_autoptr(GByteArray) output = g_byte_array_new();
 	g_autoptr(TokCoolkeyKeygenResult) result = NULL;
+	g_autoptr(EVP_PKEY) pkey = NULL;
 	GBytes *data;
 	guint16 len = 0;
 
-	generate = tok_coolkey_apdu_generate_key_rsa(&pair, (guint16)key->key_size, wrapped, trailing_le, error);
+	if (key->alg == TPS_KEY_ALGORITHM_EC_P256)
+		generate = tok_coolkey_apdu_generate_key_ecc(&pair, TPS_OP_ENROLL_ECC_ALG, (guint16)key->key_size, wrapped, NULL, trailing_le, error);
+	else
+		generate = tok_coolkey_apdu_generate_key_rsa(&pair, (guint16)key->key_size, wrapped, trailing_le, error);
 	if (generate == NULL) {
 		tps_status_error_tag(error, TOK_TPS_STATUS_ERROR_MISCONFIGURATION);
 		return NULL;
@@ -247,9 +355,13 @@ tps_op_enroll_generate(TpsSession *s, const TpsProfileKey *key, GBytes *challeng
 		g_set_error(error, TOK_ERROR, TOK_ERROR_INVALID_DATA, "asked for a %u-bit key, the card made one of %u", key->key_size, result->key_size);
 		return NULL;
 	}
-	if (!tps_op_enroll_verify_proof(result, challenge, error))
+	/* the key, once: its proof, then what the CA and z0 get */
+	pkey = tps_op_enroll_public_key(result, key->alg, error);
+	if (pkey == NULL || !tps_op_enroll_verify_with_key(result, pkey, challenge, error))
 		return NULL;
-	return tps_op_enroll_spki(result, error);
+	if (key->alg == TPS_KEY_ALGORITHM_EC_P256 && !tps_op_enroll_ec_attributes(result, &ek->ec_params, &ek->ec_point, error))
+		return NULL;
+	return tps_op_enroll_spki(pkey, error);
 }
 
 static guint
@@ -297,18 +409,22 @@ tps_op_enroll_keys(TpsSession *s, GPtrArray *enrolled, GError **error)
 		g_autoptr(GBytes) spki = NULL;
 		guint base = 15 + (70 * i) / n;
 
-		if (key->server_keygen || key->alg != TPS_KEY_ALGORITHM_RSA) {
+		if (key->server_keygen) {
 			g_set_error(error,
 				    TPS_STATUS_ERROR,
 				    TOK_TPS_STATUS_ERROR_MISCONFIGURATION,
-				    "profile %s key %s: only on-card RSA key generation is supported",
+				    "profile %s key %s: only on-card key generation is supported",
 				    s->profile->name,
 				    key->name_in_profile);
 			return FALSE;
 		}
 		if (!tps_session_status_update(s, base, "PROGRESS_KEY_GENERATION", error))
 			return FALSE;
-		spki = tps_op_enroll_generate(s, key, challenge, wrapped, error);
+		ek = g_new0(TpsEnrolledKey, 1);
+		ek->key = key;
+		ek->index = tps_op_enroll_cert_index(key);
+		g_ptr_array_add(enrolled, ek);
+		spki = tps_op_enroll_generate(s, key, challenge, wrapped, ek, error);
 		if (spki == NULL) {
 			g_prefix_error(error, "%s key: ", key->name_in_profile);
 			tps_status_error_tag(error, TOK_TPS_STATUS_ERROR_MAC_ENROLL_PDU);
@@ -316,11 +432,7 @@ tps_op_enroll_keys(TpsSession *s, GPtrArray *enrolled, GError **error)
 		}
 		if (!tps_session_status_update(s, base + 35 / n, "PROGRESS_ENROLL_CERT", error))
 			return FALSE;
-		ek = g_new0(TpsEnrolledKey, 1);
-		ek->key = key;
-		ek->index = tps_op_enroll_cert_index(key);
 		ek->label = tps_session_expand_template(s, key->label);
-		g_ptr_array_add(enrolled, ek);
 		ek->cert = tps_ca_connector_enroll(s->ctx->ca, key->ca_profile_id, s->cuid, s->user_id, spki, cn, error);
 		if (ek->cert == NULL) {
 			g_prefix_error(error, "%s certificate: ", key->name_in_profile);
@@ -351,7 +463,9 @@ tps_op_enroll_build_z0(TpsSession *s, GPtrArray *enrolled, guint16 format_versio
 		spec.index = ek->index;
 		spec.label = ek->label;
 		spec.certificate = ek->cert->der;
-		spec.key_type = TOK_CKK_RSA;
+		spec.key_type = ek->key->alg == TPS_KEY_ALGORITHM_EC_P256 ? TOK_CKK_EC : TOK_CKK_RSA;
+		spec.ec_params = ek->ec_params;
+		spec.ec_point = ek->ec_point;
 		spec.usage = g_strcmp0(ek->key->name_in_profile, "encryption") == 0 ? TOK_COOLKEY_KEY_USAGE_ENCRYPTION
 										    : TOK_COOLKEY_KEY_USAGE_SIGNING;
 		if (!tok_coolkey_object_set_add_certificate(set, &spec, error))

@@ -1,10 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <time.h>
+
 #include "tok-error.h"
 #include "tps-error.h"
 #include "tps-session.h"
 #include "tps-status.h"
+
+gint64
+tps_session_thread_cpu_us(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
 
 TpsSession *
 tps_session_new(TpsContext *ctx, TpsConnection *conn, TokTpsMessage *begin_op, GError **error)
@@ -36,7 +48,7 @@ tps_session_new(TpsContext *ctx, TpsConnection *conn, TokTpsMessage *begin_op, G
 	s->ext_token_type = tok_tps_extensions_lookup((const gchar *const *)s->extensions, "tokenType");
 	s->ext_atr = tok_tps_extensions_lookup((const gchar *const *)s->extensions, "tokenATR");
 	s->ext_key_set = tok_tps_extensions_lookup((const gchar *const *)s->extensions, "keySet");
-	s->crypto = tok_gp_crypto_new(error);
+	s->crypto = ctx->crypto != NULL ? g_object_ref(ctx->crypto) : tok_gp_crypto_new(error);
 	if (s->crypto == NULL)
 		return NULL;
 	return g_steal_pointer(&s);

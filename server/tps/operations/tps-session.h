@@ -69,7 +69,13 @@ typedef struct {
 	gchar *token_type;
 	const TpsProfile *profile;  /* borrowed from the config */
 	TpsTokenPolicy *policy;	   /* the token's policy (per-token override on the default) */
+
+	gint64 password_cpu_us;	   /* CPU time of the password checks (tps-login), microseconds */
 } TpsSession;
+
+/* CPU time of the calling thread, microseconds (a session runs on one thread). */
+gint64
+tps_session_thread_cpu_us(void);
 
 /* Reads the BEGIN_OP extensions; fails with TPS_ERROR_PROTOCOL on malformed ones. */
 TpsSession *

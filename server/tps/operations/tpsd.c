@@ -19,6 +19,13 @@
  *
  * Every line tpsd prints on stdout (the port, the demo password) is flushed at once, so a
  * reader on a pipe sees it without waiting for a buffer to fill.
+ *
+ * Memory: every login hashes the password with scrypt, whose 32 MiB working buffer (the
+ * default parameters) glibc maps fresh each time: 8192 page faults, about 15% of a login's
+ * CPU. With the glibc tunable glibc.malloc.hugetlb=1 such blocks get transparent huge pages
+ * (16 faults). Tunables are read when a process starts, so tpsd re-executes itself once with
+ * it added to GLIBC_TUNABLES, unless GLIBC_TUNABLES already says anything about
+ * glibc.malloc.hugetlb (set glibc.malloc.hugetlb=0 to keep the default).
  */
 #include "config.h"
 
@@ -26,6 +33,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <openssl/evp.h>
@@ -67,6 +75,7 @@ tpsd_clear(Tpsd *d)
 	g_clear_object(&d->ctx.db);
 	g_clear_object(&d->ctx.ca);
 	g_clear_object(&d->ctx.auth);
+	g_clear_object(&d->ctx.crypto);
 	g_clear_pointer(&d->loop, g_main_loop_unref);
 }
 
@@ -343,6 +352,12 @@ tpsd_open_context(Tpsd *d, GError **error)
 		g_prefix_error(error, "users: ");
 		return FALSE;
 	}
+	/* one set of secure-channel primitives for every session */
+	d->ctx.crypto = tok_gp_crypto_new(error);
+	if (d->ctx.crypto == NULL) {
+		g_prefix_error(error, "secure channel cryptography: ");
+		return FALSE;
+	}
 	return TRUE;
 }
 
@@ -364,6 +379,25 @@ tpsd_pick_port(const gchar *address, GError **error)
 	if (!g_socket_listener_add_address(listener, any, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
 		return 0;
 	return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(effective));
+}
+
+/* See the top of the file: once, before anything else, run again with transparent huge pages
+ * for malloc's mmap'd blocks. Returns only when that is not needed or not possible. */
+static void
+tpsd_reexec_for_huge_pages(char **argv)
+{
+	const gchar *tunables = g_getenv("GLIBC_TUNABLES");
+	g_autofree gchar *value = NULL;
+
+	if (tunables != NULL && strstr(tunables, "glibc.malloc.hugetlb") != NULL)
+		return;
+	value = tunables != NULL && tunables[0] != '\0' ? g_strconcat(tunables, ":glibc.malloc.hugetlb=1", NULL)
+							  : g_strdup("glibc.malloc.hugetlb=1");
+	if (!g_setenv("GLIBC_TUNABLES", value, TRUE))
+		return;
+	execv("/proc/self/exe", argv);
+	/* still here: go on without (the variable stays, so a child would not loop either) */
+	g_printerr("tpsd: cannot re-execute with %s (%s); going on without it\n", value, g_strerror(errno));
 }
 
 static void
@@ -404,6 +438,7 @@ main(int argc, char **argv)
 	guint16 http_port;
 	int rc = 1;
 
+	tpsd_reexec_for_huge_pages(argv);
 	g_option_context_add_main_entries(options, entries, NULL);
 	if (!g_option_context_parse(options, &argc, &argv, &error)) {
 		g_printerr("tpsd: %s\n", error->message);
@@ -469,9 +504,13 @@ main(int argc, char **argv)
 	g_print("tpsd: stopping\n");
 	fflush(stdout);
 	tps_http_server_stop(server);
-	/* sessions end on their own threads; they hold no reference to the context after that */
-	while (tps_http_server_get_n_sessions(server) > 0)
+	/* sessions end on their own threads; they hold no reference to the context after that.
+	 * Their finish deadlines are timeouts on this context: keep dispatching it. */
+	while (tps_http_server_get_n_sessions(server) > 0) {
+		while (g_main_context_iteration(NULL, FALSE))
+			;
 		g_usleep(G_USEC_PER_SEC / 20);
+	}
 	rc = 0;
 	g_clear_object(&server);
 	tpsd_clear(&d);

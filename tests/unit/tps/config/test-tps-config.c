@@ -104,10 +104,11 @@ test_defaults(void)
 					      TPS_TOKEN_STATUS_ACTIVE));
 	g_assert_cmpstr(tps_config_get_phone_home_xml(c), ==, DEFAULT_PHONE_HOME);
 
-	/* one profile, userKey as protocol.md 6.3 with our 2048-bit keys */
+	/* two profiles: userKey as protocol.md 6.3 with our 2048-bit keys, and userKeyEC */
 	names = tps_config_list_profiles(c);
-	g_assert_cmpuint(names->len, ==, 1);
+	g_assert_cmpuint(names->len, ==, 2);
 	g_assert_cmpstr(g_ptr_array_index(names, 0), ==, "userKey");
+	g_assert_cmpstr(g_ptr_array_index(names, 1), ==, "userKeyEC");
 	p = tps_config_lookup_profile(c, "userKey", &error);
 	g_assert_no_error(error);
 	g_assert_cmpstr(p->name, ==, "userKey");
@@ -156,8 +157,8 @@ test_defaults(void)
 	g_assert_null(tps_config_get_issuer_info(c, "enroll", "soKey"));
 
 	/* the default resolvers of protocol.md 6.4 */
-	g_assert_cmpuint(tps_mapping_resolver_get_n_mappings(tps_config_get_resolver(c, TPS_RESOLVER_ENROLL)), ==, 3);
-	g_assert_cmpuint(tps_mapping_resolver_get_n_mappings(tps_config_get_resolver(c, TPS_RESOLVER_FORMAT)), ==, 7);
+	g_assert_cmpuint(tps_mapping_resolver_get_n_mappings(tps_config_get_resolver(c, TPS_RESOLVER_ENROLL)), ==, 4);
+	g_assert_cmpuint(tps_mapping_resolver_get_n_mappings(tps_config_get_resolver(c, TPS_RESOLVER_FORMAT)), ==, 8);
 	g_assert_cmpuint(tps_mapping_resolver_get_n_mappings(tps_config_get_resolver(c, TPS_RESOLVER_PIN_RESET)), ==, 1);
 	g_assert_cmpuint(tps_mapping_resolver_get_n_mappings(tps_config_get_resolver(c, TPS_RESOLVER_KEY_SET)), ==, 3);
 	for (guint k = 0; k < TPS_RESOLVER_KIND_COUNT; k++)
@@ -257,6 +258,51 @@ test_errors_transitions(void)
 		g_autoptr(TpsConfig) c = load_ok("[operations]\nallowed-transitions=\n");
 		g_assert_cmpuint(tps_transitions_get_size(tps_config_get_operation_transitions(c)), ==, 0);
 	}
+}
+
+/* userKeyEC: userKey with both keys EC P-256, changed like any built-in profile */
+static void
+test_profile_user_key_ec(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(TpsConfig) def = load_ok("");
+	g_autoptr(TpsConfig) c = NULL;
+	TpsProfile *user_key = tps_config_lookup_profile(def, "userKey", &error);
+	TpsProfile *p = tps_config_lookup_profile(def, "userKeyEC", &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(user_key);
+	g_assert_nonnull(p);
+	g_assert_cmpuint(p->keys->len, ==, 2);
+	for (guint i = 0; i < p->keys->len; i++) {
+		const TpsProfileKey *k = g_ptr_array_index(p->keys, i);
+		const TpsProfileKey *rsa = g_ptr_array_index(user_key->keys, i);
+		g_assert_cmpint(k->alg, ==, TPS_KEY_ALGORITHM_EC_P256);
+		g_assert_cmpuint(k->key_size, ==, 256);
+		g_assert_cmpstr(k->name_in_profile, ==, rsa->name_in_profile);
+		g_assert_cmpstr(k->ca_profile_id, ==, rsa->ca_profile_id);
+		g_assert_cmpuint(k->private_key_number, ==, rsa->private_key_number);
+		g_assert_cmpuint(k->public_key_number, ==, rsa->public_key_number);
+	}
+	g_assert_cmpstr(tps_config_get_issuer_info(def, "enroll", "userKeyEC"), ==, "https://localhost:8443/tps/phoneHome");
+	g_assert_null(tps_profile_new_builtin("userKeyRSA"));
+
+	/* changed like userKey; a profile may mix the algorithms */
+	c = load_ok("[profile:userKeyEC]\npin-min-length=6\n"
+		    "[profile:mixed]\nkey.signing.algorithm=ec-p256\nkey.signing.key-size=256\n"
+		    "key.encryption.key-size=1024\nkey.encryption.algorithm=rsa\n");
+	p = tps_config_lookup_profile(c, "userKeyEC", &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(p->pin_min_len, ==, 6);
+	g_assert_cmpint(((TpsProfileKey *)g_ptr_array_index(p->keys, 0))->alg, ==, TPS_KEY_ALGORITHM_EC_P256);
+	p = tps_config_lookup_profile(c, "mixed", &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(((TpsProfileKey *)g_ptr_array_index(p->keys, 0))->alg, ==, TPS_KEY_ALGORITHM_EC_P256);
+	g_assert_cmpuint(((TpsProfileKey *)g_ptr_array_index(p->keys, 0))->key_size, ==, 256);
+	g_assert_cmpint(((TpsProfileKey *)g_ptr_array_index(p->keys, 1))->alg, ==, TPS_KEY_ALGORITHM_RSA);
+	g_assert_cmpuint(((TpsProfileKey *)g_ptr_array_index(p->keys, 1))->key_size, ==, 1024);
+	assert_load_fails("[profile:userKeyEC]\nkey.signing.key-size=2048\n",
+			  "profile:userKeyEC.key.signing.key-size: 2048 bits is not possible for ec-p256");
 }
 
 static void
@@ -398,10 +444,11 @@ test_lookup_profile(void)
 	g_autoptr(GPtrArray) names = tps_config_list_profiles(c);
 	TpsProfile *p;
 
-	g_assert_cmpuint(names->len, ==, 3);
+	g_assert_cmpuint(names->len, ==, 4);
 	g_assert_cmpstr(g_ptr_array_index(names, 0), ==, "cleanToken");
 	g_assert_cmpstr(g_ptr_array_index(names, 1), ==, "soKey");
 	g_assert_cmpstr(g_ptr_array_index(names, 2), ==, "userKey");
+	g_assert_cmpstr(g_ptr_array_index(names, 3), ==, "userKeyEC");
 	p = tps_config_lookup_profile(c, "soKey", &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(p->keys->len, ==, 1);
@@ -449,7 +496,7 @@ test_mappings(void)
 	t3 = tps_mapping_resolver_resolve(key_set, &p, &error);
 	g_assert_null(t3);
 	g_assert_error(error, TPS_ERROR, TPS_ERROR_NOT_FOUND);
-	g_assert_cmpuint(tps_mapping_resolver_get_n_mappings(tps_config_get_resolver(c, TPS_RESOLVER_FORMAT)), ==, 7);
+	g_assert_cmpuint(tps_mapping_resolver_get_n_mappings(tps_config_get_resolver(c, TPS_RESOLVER_FORMAT)), ==, 8);
 }
 
 static void
@@ -737,7 +784,7 @@ test_round_trip_defaults(void)
 	g_assert_cmpstr(text, ==, text2);
 	g_assert_cmpstr(tps_config_get_phone_home_xml(again), ==, DEFAULT_PHONE_HOME);
 	g_assert_cmpstr(tps_config_get_state_dir(again), ==, STATE);
-	g_assert_cmpuint(tps_mapping_resolver_get_n_mappings(tps_config_get_resolver(again, TPS_RESOLVER_ENROLL)), ==, 3);
+	g_assert_cmpuint(tps_mapping_resolver_get_n_mappings(tps_config_get_resolver(again, TPS_RESOLVER_ENROLL)), ==, 4);
 }
 
 static void
@@ -792,6 +839,7 @@ main(int argc, char **argv)
 	g_test_add_func("/tps/config/errors/profile", test_errors_profile);
 	g_test_add_func("/tps/config/errors/other", test_errors_other);
 	g_test_add_func("/tps/config/profiles", test_lookup_profile);
+	g_test_add_func("/tps/config/profiles/user-key-ec", test_profile_user_key_ec);
 	g_test_add_func("/tps/config/mappings", test_mappings);
 	g_test_add_func("/tps/config/bound-ports", test_bound_ports);
 	g_test_add_func("/tps/config/phone-home/escaped", test_phone_home_escaped);

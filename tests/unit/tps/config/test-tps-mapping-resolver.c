@@ -83,18 +83,23 @@ test_default_enroll(void)
 	TpsMappingParams p = params_none();
 
 	g_assert_cmpint(tps_mapping_resolver_get_kind(r), ==, TPS_RESOLVER_ENROLL);
-	g_assert_cmpuint(tps_mapping_resolver_get_n_mappings(r), ==, 3);
-	g_assert_null(tps_mapping_resolver_get_mapping(r, 3));
+	g_assert_cmpuint(tps_mapping_resolver_get_n_mappings(r), ==, 4);
+	g_assert_null(tps_mapping_resolver_get_mapping(r, 4));
 	/* 0: {major=1, tokenType=userKey} */
 	p.applet_major = 1;
 	p.token_type = "userKey";
 	assert_target(r, &p, "userKey");
-	/* 1: {tokenType=soKey} */
+	/* 1: {major=1, tokenType=userKeyEC} (the built-in EC P-256 type) */
+	p.token_type = "userKeyEC";
+	assert_target(r, &p, "userKeyEC");
+	/* 2: {tokenType=soKey} */
 	p.token_type = "soKey";
 	assert_target(r, &p, "soKey");
 	p.applet_major = 0;
 	assert_target(r, &p, "soKey");
-	/* 2: {} → userKey, whatever the token says */
+	/* 3: {} → userKey, whatever the token says (userKeyEC needs applet major 1) */
+	p.token_type = "userKeyEC";
+	assert_target(r, &p, "userKey");
 	p.token_type = "somethingElse";
 	assert_target(r, &p, "userKey");
 	p = params_none();
@@ -105,10 +110,10 @@ static void
 test_default_format(void)
 {
 	g_autoptr(TpsMappingResolver) r = tps_mapping_resolver_new_default(TPS_RESOLVER_FORMAT);
-	const gchar *types[] = {"soCleanUserToken", "soUserKey", "soKey", "userKey", "soCleanSOToken", "cleanToken"};
+	const gchar *types[] = {"soCleanUserToken", "soUserKey", "soKey", "userKey", "userKeyEC", "soCleanSOToken", "cleanToken"};
 	TpsMappingParams p = params_none();
 
-	g_assert_cmpuint(tps_mapping_resolver_get_n_mappings(r), ==, 7);
+	g_assert_cmpuint(tps_mapping_resolver_get_n_mappings(r), ==, 8);
 	for (guint i = 0; i < G_N_ELEMENTS(types); i++) {
 		p.token_type = types[i];
 		assert_target(r, &p, types[i]);

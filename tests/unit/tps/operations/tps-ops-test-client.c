@@ -91,7 +91,8 @@ client_pdu(TpsOpsTestClient *c, TokChunkedWriter *writer, TokTpsMessage *msg, gb
 	cmd = g_bytes_get_data(apdu, &cmd_len);
 	response = vcard_card_transmit(c->card, cmd, cmd_len, &error);
 	g_assert_no_error(error);
-	if (cmd_len >= 2 && cmd[0] == 0x84 && cmd[1] == 0x0C) {
+	/* GENERATE KEY: RSA (0C) or ECC (0D) */
+	if (cmd_len >= 2 && cmd[0] == 0x84 && (cmd[1] == 0x0C || cmd[1] == 0x0D)) {
 		*saw_keygen = TRUE;
 		if (c->vanish_at_keygen) {
 			c->vanished = TRUE;
@@ -102,7 +103,8 @@ client_pdu(TpsOpsTestClient *c, TokChunkedWriter *writer, TokTpsMessage *msg, gb
 		gsize len = g_bytes_get_size(response);
 		g_autofree guint8 *copy = g_memdup2(g_bytes_get_data(response, NULL), len);
 
-		/* pubBlobLen(2) 00 01 keySize(2) modLen(2): byte 20 is inside the modulus */
+		/* pubBlobLen(2) 00 01 keySize(2) modLen(2): byte 20 is inside the modulus;
+		 * pubBlobLen(2) 00 0A keySize(2) pointLen(2): inside the EC point's X */
 		g_assert_cmpuint(len, >, 22);
 		copy[20] ^= 0x01;
 		g_bytes_unref(response);

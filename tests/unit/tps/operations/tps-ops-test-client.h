@@ -26,7 +26,7 @@ typedef struct {
 	const gchar *user;
 	const gchar *password;
 	const gchar *new_pin;
-	gboolean flip_keygen_output; /* flip a modulus byte of the first key generation output */
+	gboolean flip_keygen_output; /* flip a modulus (RSA) or point (EC) byte of the first key generation output */
 	gboolean vanish_at_keygen;   /* close the connection when GENERATE KEY comes */
 	/* output */
 	guint n_pdus;
