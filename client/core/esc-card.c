@@ -23,7 +23,14 @@
 
 /* Shared between the EscCard and its worker thread (which must not hold a reference on the
  * GObject: the last unref could then happen on the thread that dispose has to join). The
- * PC/SC fields are touched by the worker thread only. */
+ * PC/SC fields are touched by the worker thread only.
+ *
+ * Who lets go of what: an async job's request (its data, its GTask and through the task the
+ * card) is handed back to the caller's context as a whole and released there, so the last
+ * reference of a card whose callback drops it goes on that context and dispose joins the
+ * worker. Only a job that drops the last reference itself (on the worker thread) makes the
+ * worker let go of itself: dispose then detaches the thread, which ends by itself after its
+ * queue is answered, its PC/SC context released and its OpenSSL thread state freed. */
 typedef struct {
 	gint ref_count;
 	gchar *reader;
@@ -47,7 +54,7 @@ typedef struct {
 	GDestroyNotify data_free;
 	GCancellable *cancellable;
 	GTask *task; /* async; NULL for sync and quit */
-	/* sync */
+	/* the result; for sync jobs under @mutex */
 	GMutex mutex;
 	GCond cond;
 	gboolean done;
@@ -346,39 +353,103 @@ esc_card_worker_run(EscCardWorker *worker, EscCardRequest *req, GError **error)
 	return TRUE;
 }
 
+/* An async job's request on its way back to the caller's context: NULL once completed. */
+typedef struct {
+	EscCardRequest *req;
+} EscCardCompletion;
+
+static void
+esc_card_completion_free(gpointer data)
+{
+	EscCardCompletion *completion = data;
+
+	/* the context went away without running the idle: nobody is waiting any more */
+	g_clear_pointer(&completion->req, esc_card_request_free);
+	g_free(completion);
+}
+
+/* On the caller's context: the job's data first (before the callback, as documented), then
+ * the result; the request's reference to the task, and through it to the card, is the last
+ * one unless the callback kept one. */
+static gboolean
+esc_card_completion_dispatch(gpointer data)
+{
+	EscCardCompletion *completion = data;
+	EscCardRequest *req = g_steal_pointer(&completion->req);
+	g_autoptr(GTask) task = g_steal_pointer(&req->task);
+	GError *error = g_steal_pointer(&req->error);
+	gboolean ok = req->ok;
+
+	esc_card_request_free(req);
+	if (ok)
+		g_task_return_boolean(task, TRUE);
+	else
+		g_task_return_error(task, error);
+	return G_SOURCE_REMOVE;
+}
+
+/* Hands @req (with its result) back: an async one to its task's context, where it is
+ * released; a sync one to the thread waiting in esc_card_run_job_sync(). @req is not touched
+ * after this. */
+static void
+esc_card_request_complete(EscCardRequest *req, gboolean ok, GError *error)
+{
+	if (req->task != NULL) {
+		EscCardCompletion *completion = g_new0(EscCardCompletion, 1);
+		GSource *source = g_idle_source_new();
+
+		req->ok = ok;
+		req->error = error;
+		completion->req = req;
+		g_source_set_priority(source, g_task_get_priority(req->task));
+		g_source_set_static_name(source, "[esc-card] job completion");
+		g_source_set_callback(source, esc_card_completion_dispatch, completion, esc_card_completion_free);
+		g_source_attach(source, g_task_get_context(req->task));
+		g_source_unref(source);
+		return;
+	}
+	g_mutex_lock(&req->mutex);
+	req->ok = ok;
+	req->error = error;
+	req->done = TRUE;
+	g_cond_signal(&req->cond);
+	g_mutex_unlock(&req->mutex);
+}
+
 static gpointer
 esc_card_worker_thread(gpointer data)
 {
 	EscCardWorker *worker = data;
+	EscCardRequest *req;
 
 	for (;;) {
-		EscCardRequest *req = g_async_queue_pop(worker->queue);
 		GError *error = NULL;
 		gboolean ok;
 
+		req = g_async_queue_pop(worker->queue);
 		if (req->quit) {
 			esc_card_request_free(req);
 			break;
 		}
 		ok = esc_card_worker_run(worker, req, &error);
-		if (req->task != NULL) {
-			g_autoptr(GTask) task = g_steal_pointer(&req->task);
-
+		esc_card_request_complete(req, ok, error);
+	}
+	/* nothing should be queued behind the quit (a queued async job holds a reference on the
+	 * card); whoever still waits gets an answer instead of waiting forever */
+	while ((req = g_async_queue_try_pop(worker->queue)) != NULL) {
+		if (req->quit) {
 			esc_card_request_free(req);
-			if (ok)
-				g_task_return_boolean(task, TRUE);
-			else
-				g_task_return_error(task, error);
-		} else {
-			g_mutex_lock(&req->mutex);
-			req->ok = ok;
-			req->error = error;
-			req->done = TRUE;
-			g_cond_signal(&req->cond);
-			g_mutex_unlock(&req->mutex);
+			continue;
 		}
+		esc_card_request_complete(req,
+					  FALSE,
+					  g_error_new(ESC_ERROR, ESC_ERROR_CANCELLED,
+						      _("the card object of reader “%s” was released before the job ran"),
+						      worker->reader));
 	}
 	esc_card_worker_release(worker);
+	/* this thread's OpenSSL state (error queue, ...) now, not at some later thread exit */
+	OPENSSL_thread_stop();
 	esc_card_worker_unref(worker);
 	return NULL;
 }
@@ -423,7 +494,9 @@ esc_card_dispose(GObject *object)
 	}
 	g_mutex_unlock(&self->lock);
 	if (thread != NULL) {
-		/* the last reference can go on the worker thread itself (a GTask finalized there) */
+		/* a job dropped the last reference, on the worker thread itself: it cannot join
+		 * itself, so it is detached and ends on its own once the job returns and it reads
+		 * the quit request (releasing its PC/SC context and OpenSSL state first) */
 		if (thread == g_thread_self())
 			g_thread_unref(thread);
 		else
@@ -526,10 +599,12 @@ esc_card_run_job_async(EscCard *self,
 
 	g_return_if_fail(ESC_IS_CARD(self));
 	g_return_if_fail(func != NULL);
-	task = g_task_new(self, cancellable, callback, user_data);
+	/* a job that ran reports what it did, even if @cancellable fired meanwhile: the task
+	 * does not get it (the request does), so that it also completes at once from the idle of
+	 * esc_card_completion_dispatch() instead of from one more idle, and callbacks come in
+	 * submission order */
+	task = g_task_new(self, NULL, callback, user_data);
 	g_task_set_source_tag(task, esc_card_run_job_async);
-	/* a job that ran reports what it did, even if the cancellable fired meanwhile */
-	g_task_set_check_cancellable(task, FALSE);
 	if (!esc_card_ensure_thread(self, &error)) {
 		if (data_free != NULL && data != NULL)
 			data_free(data);
@@ -697,8 +772,40 @@ esc_card_job_handle_reset(EscCardJob *job, GError **error)
 }
 
 /* How long a failed transmit waits for pcscd to notice a pulled card: it polls its readers
- * every 0.4 s (PCSCLITE_STATUS_POLL_RATE). */
-#define ESC_CARD_REMOVAL_WAIT_MS 1500
+ * every 0.4 s (PCSCLITE_STATUS_POLL_RATE); on a loaded machine that can take a few polls. */
+#define ESC_CARD_REMOVAL_WAIT_MS 3000
+
+/* Follows the reader's state as pcscd reports it, from what it is now (not from a guess,
+ * which SCardGetStatusChange would answer at once for any other difference: in use, mute, the
+ * event counter), until the card is gone or @timeout_ms passed. */
+static gboolean
+esc_card_worker_wait_removed(EscCardWorker *worker, guint timeout_ms)
+{
+	SCARD_READERSTATE state = {0};
+	gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * G_TIME_SPAN_MILLISECOND;
+	LONG st;
+
+	state.szReader = worker->reader;
+	state.dwCurrentState = SCARD_STATE_UNAWARE;
+	st = SCardGetStatusChange(worker->context, 0, &state, 1);
+	for (;;) {
+		gint64 left;
+
+		if (st == SCARD_E_UNKNOWN_READER)
+			return TRUE;
+		if (st != SCARD_S_SUCCESS && st != SCARD_E_TIMEOUT) {
+			g_debug("reader “%s”: SCardGetStatusChange: %s", worker->reader, esc_error_pcsc_name(st));
+			return FALSE;
+		}
+		if ((state.dwEventState & (SCARD_STATE_EMPTY | SCARD_STATE_UNAVAILABLE | SCARD_STATE_UNKNOWN)) != 0)
+			return TRUE;
+		left = end - g_get_monotonic_time();
+		if (left <= 0)
+			return FALSE;
+		state.dwCurrentState = state.dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+		st = SCardGetStatusChange(worker->context, (DWORD)(left / G_TIME_SPAN_MILLISECOND) + 1, &state, 1);
+	}
+}
 
 /* SCardTransmit failed with @rv, or gave less than a status word (@rv SCARD_S_SUCCESS), which
  * does not say why: a card pulled in the middle of an APDU gives SCARD_E_NOT_TRANSACTED or an
@@ -709,7 +816,6 @@ static gboolean
 esc_card_job_check_gone(EscCardJob *job, LONG rv, GError **error)
 {
 	EscCardWorker *worker = job->worker;
-	SCARD_READERSTATE state = {0};
 	DWORD card_state = 0, protocol = 0;
 	guint8 atr[MAX_ATR_SIZE];
 	DWORD atr_len = sizeof(atr);
@@ -723,15 +829,14 @@ esc_card_job_check_gone(EscCardJob *job, LONG rv, GError **error)
 		return TRUE;
 	}
 	if (st == SCARD_W_REMOVED_CARD || st == SCARD_E_NO_SMARTCARD || st == SCARD_E_READER_UNAVAILABLE ||
-	    (st == SCARD_S_SUCCESS && (card_state & SCARD_ABSENT) != 0)) {
+	    st == SCARD_E_UNKNOWN_READER || (st == SCARD_S_SUCCESS && (card_state & SCARD_ABSENT) != 0)) {
 		removed = TRUE;
-	} else if (st == SCARD_S_SUCCESS && worker->has_context) {
-		/* still present for pcscd: wait for it to see the card go */
-		state.szReader = worker->reader;
-		state.dwCurrentState = SCARD_STATE_PRESENT;
-		st = SCardGetStatusChange(worker->context, ESC_CARD_REMOVAL_WAIT_MS, &state, 1);
-		removed = st == SCARD_S_SUCCESS &&
-			  (state.dwEventState & (SCARD_STATE_EMPTY | SCARD_STATE_UNAVAILABLE | SCARD_STATE_UNKNOWN)) != 0;
+	} else if (worker->has_context) {
+		/* still there for pcscd, or in some other state (unpowered, reset): wait for it to
+		 * see the card go */
+		if (st != SCARD_S_SUCCESS)
+			g_debug("reader “%s”: SCardStatus after a failed transmit: %s", worker->reader, esc_error_pcsc_name(st));
+		removed = esc_card_worker_wait_removed(worker, ESC_CARD_REMOVAL_WAIT_MS);
 	}
 	if (!removed)
 		return FALSE;

@@ -9,7 +9,11 @@
  *
  * The worker thread starts with the first job and connects lazily (SCARD_SHARE_SHARED,
  * T=0|T=1); the connection is kept between jobs and re-made when the card was removed, reset
- * or pcscd restarted in the meantime. Dispose stops and joins the thread.
+ * or pcscd restarted in the meantime. Dispose stops and joins the thread; an async job's data,
+ * GTask and card reference are released on the caller's context, so a callback may drop the
+ * last reference. Only when a job itself drops the last reference (on the worker thread) is
+ * the thread detached: it then ends on its own, after releasing its PC/SC context and its
+ * OpenSSL thread state.
  */
 #pragma once
 
@@ -33,8 +37,9 @@ typedef gboolean (*EscCardJobFunc)(EscCardJob *job, gpointer data, GCancellable 
 /* Runs @func on the worker thread: connects (SCARD_SHARE_SHARED, T0|T1) if not connected,
  * begins a transaction when @transaction, runs the job, ends the transaction
  * (SCARD_LEAVE_CARD). Jobs of one card run one after another in submission order. @data_free
- * (may be NULL) is called on @data on the worker thread once the job has run (or was not run
- * because it failed to start), before @callback. A cancelled @cancellable stops the job
+ * (may be NULL) is called on @data on the caller's thread-default main context once the job
+ * has run (or was not run because it failed to start), just before @callback. The GTask (and
+ * its reference on the card) is released there too. A cancelled @cancellable stops the job
  * before it starts and between APDUs (ESC_ERROR_CANCELLED); a job that completed reports its
  * own result even if @cancellable fired meanwhile. */
 void

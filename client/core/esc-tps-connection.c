@@ -643,6 +643,46 @@ esc_http_find_head_end(const guint8 *data, gsize len)
 	return -1;
 }
 
+/* Whether the @len bytes read so far can still begin a response: the first line must read
+ * "HTTP/1.x NNN", then a space and a reason or the end of the line, ended by CRLF. Every byte
+ * is judged as soon as it is read (the first 13 bytes decide even without a line end), so
+ * garbage fails at once instead of when the head is complete: a server that is not HTTP may
+ * never send the blank line that ends one, and the client would wait for the timeout. The
+ * full parse of the head comes later (esc_http_head_parse()). */
+static gboolean
+esc_http_check_status_start(const guint8 *data, gsize len, GError **error)
+{
+	/* '#': a digit */
+	static const gchar pattern[] = "HTTP/1.# ###";
+	const gsize pattern_len = sizeof(pattern) - 1;
+	gsize line_len = 0;
+	gboolean complete = FALSE;
+	gboolean ok = TRUE;
+	g_autoptr(GString) shown = NULL;
+
+	while (line_len < len && !complete) {
+		complete = data[line_len] == '\n';
+		line_len++;
+	}
+	for (gsize i = 0; ok && i < MIN(line_len, pattern_len); i++)
+		ok = pattern[i] == '#' ? g_ascii_isdigit(data[i]) : data[i] == (guint8)pattern[i];
+	if (ok && line_len > pattern_len)
+		ok = data[pattern_len] == ' ' || data[pattern_len] == '\r';
+	if (ok && complete)
+		ok = line_len >= pattern_len + 2 && data[line_len - 2] == '\r';
+	if (ok)
+		return TRUE;
+	/* what came, printable and short, for the message */
+	shown = g_string_new(NULL);
+	for (gsize i = 0; i < MIN(line_len, (gsize)40); i++) {
+		if (data[i] == '\r' || data[i] == '\n')
+			break;
+		g_string_append_c(shown, g_ascii_isprint(data[i]) ? (gchar)data[i] : '?');
+	}
+	g_set_error(error, ESC_ERROR, ESC_ERROR_PROTOCOL, _("The server's answer is not HTTP (status line “%s”)"), shown->str);
+	return FALSE;
+}
+
 /* Writes @head, then reads and parses the response head; @rest gets the body bytes read
  * with it. */
 static EscHttpHead *
@@ -694,6 +734,10 @@ esc_http_exchange_heads(EscHttpLink *link,
 			return NULL;
 		}
 		g_byte_array_append(buf, block, (guint)n);
+		if (!esc_http_check_status_start(buf->data, buf->len, error)) {
+			g_prefix_error(error, "%s: ", target->url);
+			return NULL;
+		}
 		head_len = esc_http_find_head_end(buf->data, buf->len);
 	}
 	if ((gsize)head_len > ESC_TPS_CONNECTION_MAX_HEAD) {

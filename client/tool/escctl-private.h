@@ -48,7 +48,6 @@ typedef struct {
 	TokSecret *password;	   /* from --password-file / --password-stdin */
 	TokSecret *pin;		   /* from --pin-file / --pin-stdin */
 	guint n_signals;	   /* Ctrl-C and friends received */
-	GPtrArray *cards;	   /* every EscCard used, released last (escctl_release_cards()) */
 	GMainLoop *monitor_loop;   /* monitor: runs until a signal */
 } Escctl;
 
@@ -58,15 +57,6 @@ escctl_wait(Escctl *self, GAsyncResult **result) TOK_NONNULL(1, 2);
 /* A GAsyncReadyCallback storing a reference to the result in *(GAsyncResult **)@user_data. */
 void
 escctl_on_result(GObject *source, GAsyncResult *result, gpointer user_data);
-
-/* Keeps a reference to @card until escctl_release_cards(). */
-void
-escctl_keep_card(Escctl *self, EscCard *card) TOK_NONNULL(1, 2);
-/* Drops the cards on this thread once their worker threads are idle, so that each worker is
- * joined (and its thread-local state freed) before escctl exits: EscCard joins its thread
- * only when its last reference goes on another thread. */
-void
-escctl_release_cards(Escctl *self) TOK_NONNULL(1);
 
 /* Human output on stdout (nothing with --json). */
 void

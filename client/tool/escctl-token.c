@@ -214,7 +214,6 @@ escctl_open_token(Escctl *self, const gchar *reader, GBytes *atr, GError **error
 	g_autoptr(EscToken) token = esc_token_new(reader, atr);
 	g_autoptr(GAsyncResult) result = NULL;
 
-	escctl_keep_card(self, esc_token_get_card(token));
 	esc_token_refresh_async(token, self->cancellable, escctl_on_result, &result);
 	escctl_wait(self, &result);
 	if (!esc_token_refresh_finish(token, result, error)) {
@@ -666,7 +665,6 @@ escctl_cmd_diagnose(Escctl *self, GError **error)
 		g_autoptr(EscToken) token = g_list_model_get_item(G_LIST_MODEL(list), i);
 		g_autoptr(GError) local = NULL;
 
-		escctl_keep_card(self, esc_token_get_card(token));
 		g_autoptr(EscIssuerInfo) issuer = escctl_phone_home(self, token, &local);
 
 		if (issuer != NULL)

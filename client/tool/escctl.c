@@ -68,39 +68,6 @@ escctl_wait(Escctl *self, GAsyncResult **result)
 }
 
 void
-escctl_keep_card(Escctl *self, EscCard *card)
-{
-	if (!g_ptr_array_find(self->cards, card, NULL))
-		g_ptr_array_add(self->cards, g_object_ref(card));
-}
-
-static gboolean
-escctl_noop_job(EscCardJob *job, gpointer data, GCancellable *cancellable, GError **error)
-{
-	return TRUE;
-}
-
-static void
-escctl_drain(void)
-{
-	while (g_main_context_pending(NULL))
-		g_main_context_iteration(NULL, FALSE);
-}
-
-void
-escctl_release_cards(Escctl *self)
-{
-	/* callbacks the library queued here may hold references */
-	escctl_drain();
-	/* a job behind everything queued: once it ran, the worker has dropped what it held (it
-	 * may fail, e.g. for a card that is gone: only the order matters) */
-	for (guint i = 0; i < self->cards->len; i++)
-		esc_card_run_job_sync(g_ptr_array_index(self->cards, i), FALSE, escctl_noop_job, NULL, NULL, NULL);
-	escctl_drain();
-	g_ptr_array_set_size(self->cards, 0);
-}
-
-void
 escctl_say(Escctl *self, const gchar *format, ...)
 {
 	va_list args;
@@ -250,7 +217,6 @@ escctl_clear(Escctl *self)
 	g_free(self->user);
 	g_free(self->password_file);
 	g_free(self->pin_file);
-	g_clear_pointer(&self->cards, g_ptr_array_unref);
 	g_clear_object(&self->cancellable);
 	g_clear_pointer(&self->prompt, escctl_prompt_free);
 	g_clear_pointer(&self->tls, esc_tls_options_unref);
@@ -339,7 +305,6 @@ main(int argc, char **argv)
 	}
 
 	self.cancellable = g_cancellable_new();
-	self.cards = g_ptr_array_new_with_free_func(g_object_unref);
 	self.prompt = escctl_prompt_new();
 	self.tls = esc_tls_options_new();
 	if (self.json) {
@@ -357,7 +322,6 @@ main(int argc, char **argv)
 			signal_ids[1] = g_unix_signal_add(SIGTERM, escctl_on_signal, &self);
 			signal_ids[2] = g_unix_signal_add(SIGHUP, escctl_on_signal, &self);
 			escctl_run_command(&self, info->command, &error);
-			escctl_release_cards(&self);
 			for (guint i = 0; i < G_N_ELEMENTS(signal_ids); i++)
 				g_source_remove(signal_ids[i]);
 		}

@@ -3,7 +3,7 @@
  *
  * Helpers of the libesc-core PC/SC tests: iterate the main context until a condition holds
  * (with a deadline, no sleeping), record EscReaderMonitor signals as text, and read a
- * thread's state and CPU time from /proc.
+ * thread's state and CPU time, or count a process's threads by name, from /proc.
  */
 #pragma once
 
@@ -193,4 +193,27 @@ pcsc_client_thread_stat(const gchar *name, gchar *state, guint64 *ticks)
 		return TRUE;
 	}
 	return FALSE;
+}
+
+/* How many threads of this process are named @name (/proc/self/task/N/comm). */
+static inline guint
+pcsc_client_count_threads(const gchar *name)
+{
+	g_autoptr(GDir) dir = g_dir_open("/proc/self/task", 0, NULL);
+	const gchar *tid;
+	guint n = 0;
+
+	g_assert_nonnull(dir);
+	while ((tid = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *comm_path = g_build_filename("/proc/self/task", tid, "comm", NULL);
+		g_autofree gchar *comm = NULL;
+
+		/* a thread that ended since the listing has no comm any more */
+		if (!g_file_get_contents(comm_path, &comm, NULL, NULL))
+			continue;
+		g_strchomp(comm);
+		if (g_strcmp0(comm, name) == 0)
+			n++;
+	}
+	return n;
 }

@@ -3,7 +3,8 @@
  *
  * EscCard and the token probe against a real pcscd + vpcd + esc-vcard (tests/harness): probes
  * of blank, formatted and enrolled cards (enrolled over PC/SC by tests/pcsc's personaliser),
- * a card pulled during a multi-APDU job and a job after it came back, a card reset by another
+ * a card pulled during a multi-APDU job and a job after it came back, a card process killed
+ * between and during APDUs (CARD_REMOVED, never "0 bytes"), a card reset by another
  * application, cancellation between APDUs, job order, no card / no reader, and pcscd
  * restarting between jobs.
  */
@@ -265,6 +266,155 @@ test_transmit_removed(ThPcscFixture *f, gconstpointer data)
 	g_assert_true(esc_card_run_job_sync(card, TRUE, loop_job, &again, NULL, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(again.apdu_count, ==, 4);
+}
+
+/* The card process killed (SIGKILL: no goodbye to vpcd) while a job sends APDUs back to back,
+ * several times with the same EscCard: whichever APDU the kill hits (vpcd then answers
+ * SCardTransmit with success and 0 bytes, or an error), the job fails CARD_REMOVED. */
+static void
+test_transmit_killed(ThPcscFixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(EscCard) card = NULL;
+
+	if (f->pcsc == NULL)
+		return;
+	card = esc_card_new(READER0);
+	for (guint round = 0; round < 4; round++) {
+		LoopJob lj = {0, 1000000, FALSE, NULL, 0};
+		ThPcscCard *vcard = th_pcsc_plug_vcard(f->pcsc, 0, &error, NULL);
+		gint64 killed_at;
+
+		g_assert_no_error(error);
+		esc_card_run_job_async(card, TRUE, loop_job, &lj, NULL, NULL, loop_job_done, &lj);
+		g_assert_true(pcsc_client_wait(loop_job_sent_20, &lj, PCSC_CLIENT_WAIT_MS));
+		g_assert_false(lj.done);
+		g_assert_true(th_pcsc_card_kill(vcard, SIGKILL, &error));
+		g_assert_no_error(error);
+		killed_at = g_get_monotonic_time();
+		g_assert_true(pcsc_client_wait(loop_job_is_done, &lj, PCSC_CLIENT_WAIT_MS));
+		g_test_message("round %u: killed after %u APDUs, failed %" G_GINT64_FORMAT " ms later: %s", round, lj.apdu_count,
+			       (g_get_monotonic_time() - killed_at) / 1000, lj.error != NULL ? lj.error->message : "no error");
+		g_assert_error(lj.error, ESC_ERROR, ESC_ERROR_CARD_REMOVED);
+		g_assert_nonnull(strstr(lj.error->message, READER0));
+		/* pcscd notices a removal within two polls of 0.4 s */
+		g_assert_cmpint(g_get_monotonic_time() - killed_at, <, 5 * G_TIME_SPAN_SECOND);
+		g_clear_error(&lj.error);
+		g_assert_true(th_pcsc_wait_card(f->pcsc, 0, FALSE, TH_PCSC_CARD_TIMEOUT_MS, &error));
+		g_assert_no_error(error);
+	}
+}
+
+/* One APDU, then (@pause) the job waits for the test to kill the card before the next one. */
+typedef struct {
+	GMutex mutex;
+	GCond cond;
+	gboolean pause;	     /* between: wait for @go after the first APDU */
+	gboolean first_sent; /* the first APDU was answered (or, without @pause, is about to go) */
+	gboolean go;
+	gboolean done;
+	GError *error;
+} KillJob;
+
+static gboolean
+kill_job(EscCardJob *job, gpointer data, GCancellable *cancellable, GError **error)
+{
+	KillJob *kj = data;
+	g_autoptr(GBytes) select = apdu_bytes(tok_coolkey_apdu_select());
+	g_autoptr(GBytes) status = apdu_bytes(tok_coolkey_apdu_get_status(TOK_COOLKEY_STATUS_GENERAL));
+	g_autoptr(GBytes) reply = NULL;
+
+	if (kj->pause) {
+		reply = esc_card_job_transmit(job, select, error);
+		if (reply == NULL)
+			return FALSE;
+	}
+	g_mutex_lock(&kj->mutex);
+	kj->first_sent = TRUE;
+	g_main_context_wakeup(NULL);
+	while (kj->pause && !kj->go)
+		g_cond_wait(&kj->cond, &kj->mutex);
+	g_mutex_unlock(&kj->mutex);
+	g_clear_pointer(&reply, g_bytes_unref);
+	reply = esc_card_job_transmit(job, status, error);
+	return reply != NULL;
+}
+
+static void
+kill_job_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	KillJob *kj = user_data;
+
+	esc_card_run_job_finish(ESC_CARD(source), res, &kj->error);
+	kj->done = TRUE;
+}
+
+static gboolean
+kill_job_first_sent(gpointer data)
+{
+	KillJob *kj = data;
+	gboolean sent;
+
+	g_mutex_lock(&kj->mutex);
+	sent = kj->first_sent;
+	g_mutex_unlock(&kj->mutex);
+	return sent;
+}
+
+static gboolean
+kill_job_is_done(gpointer data)
+{
+	return ((KillJob *)data)->done;
+}
+
+/* The card killed exactly between two APDUs of a job, or while it holds an APDU (stopped with
+ * SIGSTOP, so the APDU is in flight when SIGKILL comes): the next / the pending transmit fails
+ * CARD_REMOVED, not CARD ("answered with 0 bytes"). */
+static void
+test_transmit_killed_between_during(ThPcscFixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(EscCard) card = NULL;
+
+	if (f->pcsc == NULL)
+		return;
+	card = esc_card_new(READER0);
+	for (guint during = 0; during < 2; during++) {
+		KillJob kj = {0};
+		ThPcscCard *vcard = th_pcsc_plug_vcard(f->pcsc, 0, &error, NULL);
+		gint64 killed_at;
+
+		g_assert_no_error(error);
+		g_mutex_init(&kj.mutex);
+		g_cond_init(&kj.cond);
+		kj.pause = !during;
+		if (during)
+			g_assert_cmpint(kill(th_pcsc_card_get_pid(vcard), SIGSTOP), ==, 0);
+		esc_card_run_job_async(card, TRUE, kill_job, &kj, NULL, NULL, kill_job_done, &kj);
+		g_assert_true(pcsc_client_wait(kill_job_first_sent, &kj, PCSC_CLIENT_WAIT_MS));
+		/* during: the APDU reaches the stopped card and waits there */
+		if (during)
+			pcsc_client_run_for(500);
+		g_assert_false(kj.done);
+		g_assert_true(th_pcsc_card_kill(vcard, SIGKILL, &error));
+		g_assert_no_error(error);
+		killed_at = g_get_monotonic_time();
+		g_mutex_lock(&kj.mutex);
+		kj.go = TRUE;
+		g_cond_broadcast(&kj.cond);
+		g_mutex_unlock(&kj.mutex);
+		g_assert_true(pcsc_client_wait(kill_job_is_done, &kj, PCSC_CLIENT_WAIT_MS));
+		g_test_message("%s: failed %" G_GINT64_FORMAT " ms after the kill: %s", during ? "during" : "between",
+			       (g_get_monotonic_time() - killed_at) / 1000, kj.error != NULL ? kj.error->message : "no error");
+		g_assert_error(kj.error, ESC_ERROR, ESC_ERROR_CARD_REMOVED);
+		g_assert_nonnull(strstr(kj.error->message, READER0));
+		g_assert_cmpint(g_get_monotonic_time() - killed_at, <, 5 * G_TIME_SPAN_SECOND);
+		g_clear_error(&kj.error);
+		g_mutex_clear(&kj.mutex);
+		g_cond_clear(&kj.cond);
+		g_assert_true(th_pcsc_wait_card(f->pcsc, 0, FALSE, TH_PCSC_CARD_TIMEOUT_MS, &error));
+		g_assert_no_error(error);
+	}
 }
 
 static void
@@ -595,6 +745,8 @@ main(int argc, char **argv)
 	TH_PCSC_TEST_ADD("/esc/card/probe/formatted", NULL, test_probe_formatted);
 	TH_PCSC_TEST_ADD("/esc/card/probe/enrolled", NULL, test_probe_enrolled);
 	TH_PCSC_TEST_ADD("/esc/card/transmit/removed", NULL, test_transmit_removed);
+	TH_PCSC_TEST_ADD("/esc/card/transmit/killed", NULL, test_transmit_killed);
+	TH_PCSC_TEST_ADD("/esc/card/transmit/killed-between-during", NULL, test_transmit_killed_between_during);
 	TH_PCSC_TEST_ADD("/esc/card/connect/no-card-no-reader", NULL, test_no_card_no_reader);
 	TH_PCSC_TEST_ADD("/esc/card/transmit/reset", NULL, test_reset);
 	TH_PCSC_TEST_ADD("/esc/card/job/cancel", NULL, test_cancel);

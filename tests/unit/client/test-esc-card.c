@@ -2,7 +2,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * EscCard without a PC/SC service (PCSCLITE_CSOCK_NAME points at nothing): jobs fail with
- * ESC_ERROR_NO_SERVICE, in order, sync and async, data is freed, cancellation is honoured.
+ * ESC_ERROR_NO_SERVICE, in order, sync and async, data is freed, cancellation is honoured;
+ * the last reference dropped from a job's callback releases the job's data, the GTask and the
+ * card on the caller's context, and dispose joins the worker thread there (the number of
+ * "esc-card" threads in /proc/self/task is back to its baseline at once).
  * The tests with a real pcscd are in tests/pcsc-client.
  */
 #include "config.h"
@@ -102,6 +105,99 @@ test_no_service_async(void)
 	}
 }
 
+/* ---- letting go of the card ------------------------------------------------------------ */
+
+static guint
+count_card_threads(void)
+{
+	g_autoptr(GDir) dir = g_dir_open("/proc/self/task", 0, NULL);
+	const gchar *tid;
+	guint n = 0;
+
+	g_assert_nonnull(dir);
+	while ((tid = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *path = g_build_filename("/proc/self/task", tid, "comm", NULL);
+		g_autofree gchar *comm = NULL;
+
+		if (g_file_get_contents(path, &comm, NULL, NULL) && g_strcmp0(g_strchomp(comm), "esc-card") == 0)
+			n++;
+	}
+	return n;
+}
+
+typedef struct {
+	GThread *main_thread;
+	GThread *freed_on;
+	GThread *disposed_on;
+	guint threads_at_dispose;
+	gboolean done;
+} ReleaseState;
+
+static void
+release_data_free(gpointer data)
+{
+	ReleaseState *s = data;
+
+	s->freed_on = g_thread_self();
+}
+
+static void
+release_card_gone(gpointer data, GObject *where_the_object_was)
+{
+	ReleaseState *s = data;
+
+	s->threads_at_dispose = count_card_threads();
+	s->disposed_on = g_thread_self();
+}
+
+static void
+release_done(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	ReleaseState *s = user_data;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_false(esc_card_run_job_finish(ESC_CARD(source), res, &error));
+	g_assert_error(error, ESC_ERROR, ESC_ERROR_NO_SERVICE);
+	s->done = TRUE;
+	/* the caller's last reference */
+	g_object_unref(source);
+}
+
+static gboolean
+release_timeout(gpointer data)
+{
+	*(gboolean *)data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+static void
+test_release_from_callback(void)
+{
+	guint baseline = count_card_threads();
+
+	for (guint round = 0; round < 20; round++) {
+		ReleaseState s = {g_thread_self(), NULL, NULL, G_MAXUINT, FALSE};
+		EscCard *card = esc_card_new("Virtual PCD 00 00");
+		gboolean timed_out = FALSE;
+		guint timeout_id;
+
+		g_object_weak_ref(G_OBJECT(card), release_card_gone, &s);
+		esc_card_run_job_async(card, round % 2 == 0, job_never_runs, &s, release_data_free, NULL, release_done, &s);
+		timeout_id = g_timeout_add_seconds(10, release_timeout, &timed_out);
+		while (s.disposed_on == NULL && !timed_out)
+			g_main_context_iteration(NULL, TRUE);
+		g_assert_false(timed_out);
+		g_source_remove(timeout_id);
+		g_assert_true(s.done);
+		/* data_free, the GTask and the card: all on this thread */
+		g_assert_true(s.freed_on == s.main_thread);
+		g_assert_true(s.disposed_on == s.main_thread);
+		/* dispose joined the worker thread before it went on */
+		g_assert_cmpuint(s.threads_at_dispose, ==, baseline);
+		g_assert_cmpuint(count_card_threads(), ==, baseline);
+	}
+}
+
 static GBytes *
 fixed_transmit(GBytes *command, gpointer user_data, GError **error)
 {
@@ -150,6 +246,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/esc/card/no-service/sync", test_no_service_sync);
 	g_test_add_func("/esc/card/no-service/async-in-order", test_no_service_async);
+	g_test_add_func("/esc/card/release/from-callback", test_release_from_callback);
 	g_test_add_func("/esc/card/transmit-full/errors", test_transmit_full_errors);
 	rc = g_test_run();
 	g_rmdir(dir);

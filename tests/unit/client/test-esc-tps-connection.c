@@ -4,8 +4,8 @@
  * made at run time): the request head, one message per chunk both ways, the trust rules (a CA
  * file with the issuing CA or the self-signed certificate itself; untrusted, misnamed,
  * not TLS), and every failure with its ESC_ERROR code: refused (CONNECT), bad certificate
- * (TLS), a server that stalls (TIMEOUT), garbage (PROTOCOL), cancellation (CANCELLED), plus
- * the plain GET used by phone home.
+ * (TLS), a server that stalls (TIMEOUT), garbage (PROTOCOL; at the status line, at once, even
+ * without a line end), cancellation (CANCELLED), plus the plain GET used by phone home.
  */
 #include "config.h"
 
@@ -27,6 +27,7 @@ typedef enum {
 	SCRIPT_HEAD_THEN_STALL,
 	SCRIPT_CLOSE,	      /* closes at once */
 	SCRIPT_CLOSE_AFTER_TEXT, /* writes the given text and closes */
+	SCRIPT_HEAD_SLOWLY,   /* writes the given text a byte at a time, then waits for the close */
 } Script;
 
 typedef struct {
@@ -122,6 +123,16 @@ server_func(EscTestServer *server, GIOStream *stream, const gchar *head, gpointe
 		return;
 	case SCRIPT_CLOSE_AFTER_TEXT:
 		esc_test_server_write(stream, f->text);
+		return;
+	case SCRIPT_HEAD_SLOWLY:
+		for (const gchar *p = f->text; *p != '\0'; p++) {
+			gchar one[2] = {*p, '\0'};
+
+			if (!esc_test_server_write(stream, one))
+				return;
+			g_usleep(G_USEC_PER_SEC / 500);
+		}
+		esc_test_server_wait_for_close(stream);
 		return;
 	case SCRIPT_CLOSE:
 	default:
@@ -682,6 +693,106 @@ test_http_bad_heads(Fixture *f, gconstpointer data)
 	}
 }
 
+/* A server that answers something other than HTTP and never ends a head (no blank line, maybe
+ * no line end at all): the client fails PROTOCOL at the status line, well before its (long)
+ * timeout; over TLS and plain TCP, for the TPS exchange and the GET of phone home. A status
+ * line that arrives slowly, or is fine but stops, is not mistaken for garbage. */
+static void
+test_http_not_http_fails_fast(Fixture *f, gconstpointer data)
+{
+	const struct {
+		const gchar *text;
+		const gchar *needle;
+	} cases[] = {
+	    {"garbage without newline", "garbage without newline"},
+	    {"HTTP/2 200 OK", "HTTP/2 200 OK"},
+	    {"HTTP/1.1 OK 200", "HTTP/1.1 OK 200"},
+	    {"HTTP/1.1 200OK", "HTTP/1.1 200OK"},
+	    {"HTTP/1.1 200 OK\n", "HTTP/1.1 200 OK"},
+	    {"HTTP/1.1 200\n", "HTTP/1.1 200"},
+	    {"\r\n", "not HTTP"},
+	    {"\001\002\003\004 binary", "????"},
+	    {"SSH-2.0-OpenSSH_9.2", "SSH-2.0"},
+	};
+
+	if (f->dir == NULL)
+		return;
+	f->script = SCRIPT_HEAD;
+	for (guint https = 0; https < 2; https++) {
+		for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+			g_autoptr(EscTestServer) server = esc_test_server_new(https ? f->self->pem_path : NULL, server_func, f);
+			g_autoptr(EscTlsOptions) tls = tls_with_ca(https ? f->self->cert_path : NULL);
+			g_autoptr(GError) error = NULL;
+			g_autoptr(EscTpsConnection) conn = NULL;
+			g_autoptr(GBytes) body = NULL;
+			g_autofree gchar *url = esc_test_server_get_url(server, "/tps/tps");
+			gint64 start;
+
+			esc_tls_options_set_timeout(tls, 60);
+			f->text = cases[i].text;
+			start = g_get_monotonic_time();
+			conn = esc_tps_connection_open(url, tls, NULL, &error);
+			g_test_message("%s", error != NULL ? error->message : "(no error)");
+			g_assert_null(conn);
+			g_assert_error(error, ESC_ERROR, ESC_ERROR_PROTOCOL);
+			g_assert_nonnull(strstr(error->message, "not HTTP"));
+			g_assert_nonnull(strstr(error->message, cases[i].needle));
+			g_assert_nonnull(strstr(error->message, url));
+			g_assert_cmpint(g_get_monotonic_time() - start, <, 5 * G_TIME_SPAN_SECOND);
+			g_clear_error(&error);
+
+			/* phone home's GET reads its head the same way */
+			start = g_get_monotonic_time();
+			body = esc_tps_connection_http_get(url, tls, 4096, NULL, &error);
+			g_assert_null(body);
+			g_assert_error(error, ESC_ERROR, ESC_ERROR_PROTOCOL);
+			g_assert_nonnull(strstr(error->message, cases[i].needle));
+			g_assert_cmpint(g_get_monotonic_time() - start, <, 5 * G_TIME_SPAN_SECOND);
+		}
+	}
+
+	/* a good head that comes a byte at a time is read, not judged too early */
+	{
+		g_autoptr(EscTestServer) server = NULL;
+		g_autoptr(EscTlsOptions) tls = tls_with_ca(f->self->cert_path);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(EscTpsConnection) conn = NULL;
+		g_autofree gchar *url = NULL;
+
+		f->script = SCRIPT_HEAD_SLOWLY;
+		f->text = OK_HEAD;
+		server = esc_test_server_new(f->self->pem_path, server_func, f);
+		url = esc_test_server_get_url(server, "/tps/tps");
+		conn = esc_tps_connection_open(url, tls, NULL, &error);
+		g_assert_no_error(error);
+		g_assert_nonnull(conn);
+		esc_tps_connection_close(conn);
+	}
+
+	/* a status line that is right so far but stops: that is a timeout, not garbage */
+	{
+		const gchar *partial[] = {"HTTP/1.", "HTTP/1.1 20", "HTTP/1.1 200 OK\r\nTransfer-Enc"};
+
+		f->script = SCRIPT_HEAD;
+		for (guint i = 0; i < G_N_ELEMENTS(partial); i++) {
+			g_autoptr(EscTestServer) server = NULL;
+			g_autoptr(EscTlsOptions) tls = tls_with_ca(f->self->cert_path);
+			g_autoptr(GError) error = NULL;
+			g_autoptr(EscTpsConnection) conn = NULL;
+			g_autofree gchar *url = NULL;
+
+			esc_tls_options_set_timeout(tls, 1);
+			f->text = partial[i];
+			server = esc_test_server_new(f->self->pem_path, server_func, f);
+			url = esc_test_server_get_url(server, "/tps/tps");
+			conn = esc_tps_connection_open(url, tls, NULL, &error);
+			g_test_message("%s", error != NULL ? error->message : "(no error)");
+			g_assert_null(conn);
+			g_assert_error(error, ESC_ERROR, ESC_ERROR_TIMEOUT);
+		}
+	}
+}
+
 static void
 test_http_huge_head(Fixture *f, gconstpointer data)
 {
@@ -953,6 +1064,7 @@ main(int argc, char **argv)
 	ADD("/esc/tps-connection/connect/refused", test_refused);
 	ADD("/esc/tps-connection/connect/closed-before-head", test_close_before_head);
 	ADD("/esc/tps-connection/http/bad-heads", test_http_bad_heads);
+	ADD("/esc/tps-connection/http/not-http-fails-fast", test_http_not_http_fails_fast);
 	ADD("/esc/tps-connection/http/huge-head", test_http_huge_head);
 	ADD("/esc/tps-connection/receive/garbage", test_receive_garbage);
 	ADD("/esc/tps-connection/receive/clean-end", test_receive_clean_end);
