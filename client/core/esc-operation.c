@@ -719,6 +719,48 @@ esc_operation_answer_pdu(EscOperationRun *run,
 	return esc_operation_send(run, conn, reply, cancellable, error);
 }
 
+/* Why a request to the application went unanswered. */
+typedef enum {
+	ESC_OPERATION_ASK_NO_HANDLER,
+	ESC_OPERATION_ASK_DROPPED,
+	ESC_OPERATION_ASK_CANCELLED,
+	ESC_OPERATION_ASK_NOT_AT_ONCE,
+	ESC_OPERATION_ASK_REQUEST_CANCELLED,
+} EscOperationAskFailure;
+
+/* The error for a login request (SIGNAL_LOGIN_REQUESTED) or a new-PIN request that went
+ * unanswered: one whole sentence per request and reason, for the translators. */
+static void
+esc_operation_set_ask_error(guint signal_index, EscOperationAskFailure why, GError **error)
+{
+	gboolean login = signal_index == SIGNAL_LOGIN_REQUESTED;
+	const gchar *message;
+
+	switch (why) {
+	case ESC_OPERATION_ASK_NO_HANDLER:
+		message = login ? _("The server asked for a login, but nobody answers")
+				: _("The server asked for a new PIN, but nobody answers");
+		break;
+	case ESC_OPERATION_ASK_DROPPED:
+		message = login ? _("The server asked for a login, but the request was dropped without an answer")
+				: _("The server asked for a new PIN, but the request was dropped without an answer");
+		break;
+	case ESC_OPERATION_ASK_CANCELLED:
+		message = login ? _("The operation was cancelled while waiting for a login")
+				: _("The operation was cancelled while waiting for a new PIN");
+		break;
+	case ESC_OPERATION_ASK_NOT_AT_ONCE:
+		message = login ? _("The server asked for a login, but the handler did not answer at once")
+				: _("The server asked for a new PIN, but the handler did not answer at once");
+		break;
+	case ESC_OPERATION_ASK_REQUEST_CANCELLED:
+	default:
+		message = login ? _("The login request was cancelled") : _("The request for a new PIN was cancelled");
+		break;
+	}
+	g_set_error_literal(error, ESC_ERROR, ESC_ERROR_CANCELLED, message);
+}
+
 /* Emits @signal_index with @request (transfer full) and gets the answer from @channel. A
  * marshalled run lets go of the request before it waits, so that only the signal emission and
  * whoever kept the request to answer it later hold it: a request everyone dropped unanswered
@@ -730,7 +772,6 @@ esc_operation_ask(EscOperationRun *run,
 		  gpointer request,
 		  EscRequestChannel *channel,
 		  GCancellable *cancellable,
-		  const gchar *what,
 		  GError **error)
 {
 	g_autoptr(GObject) owned = request;
@@ -738,7 +779,7 @@ esc_operation_ask(EscOperationRun *run,
 
 	if (!g_signal_has_handler_pending(run->self, signals[signal_index], 0, TRUE)) {
 		esc_request_channel_answer(channel, ESC_REQUEST_CANCELLED, NULL, NULL);
-		g_set_error(error, ESC_ERROR, ESC_ERROR_CANCELLED, _("The server asked for %s, but nobody answers"), what);
+		esc_operation_set_ask_error(signal_index, ESC_OPERATION_ASK_NO_HANDLER, error);
 		return FALSE;
 	}
 	esc_operation_emit(run, signal_index, 0, NULL, owned);
@@ -754,21 +795,13 @@ esc_operation_ask(EscOperationRun *run,
 	esc_request_channel_answer(channel, ESC_REQUEST_CANCELLED, NULL, NULL);
 	esc_request_channel_clear_secrets(channel);
 	if (esc_request_channel_was_dropped(channel))
-		g_set_error(error,
-			    ESC_ERROR,
-			    ESC_ERROR_CANCELLED,
-			    _("The server asked for %s, but the request was dropped without an answer"),
-			    what);
+		esc_operation_set_ask_error(signal_index, ESC_OPERATION_ASK_DROPPED, error);
 	else if (g_cancellable_is_cancelled(cancellable))
-		g_set_error(error, ESC_ERROR, ESC_ERROR_CANCELLED, _("The operation was cancelled while waiting for %s"), what);
+		esc_operation_set_ask_error(signal_index, ESC_OPERATION_ASK_CANCELLED, error);
 	else if (!run->marshal && state == ESC_REQUEST_PENDING)
-		g_set_error(error,
-			    ESC_ERROR,
-			    ESC_ERROR_CANCELLED,
-			    _("The server asked for %s, but the handler did not answer at once"),
-			    what);
+		esc_operation_set_ask_error(signal_index, ESC_OPERATION_ASK_NOT_AT_ONCE, error);
 	else
-		g_set_error(error, ESC_ERROR, ESC_ERROR_CANCELLED, _("The request for %s was cancelled"), what);
+		esc_operation_set_ask_error(signal_index, ESC_OPERATION_ASK_REQUEST_CANCELLED, error);
 	return FALSE;
 }
 
@@ -804,7 +837,7 @@ esc_operation_answer_login(EscOperationRun *run,
 	extended = esc_login_request_is_extended(request);
 	for (guint i = 0; i < esc_login_request_get_n_fields(request); i++)
 		g_ptr_array_add(ids, g_strdup(esc_login_request_get_field(request, i)->id));
-	if (!esc_operation_ask(run, SIGNAL_LOGIN_REQUESTED, g_steal_pointer(&request), channel, cancellable, _("a login"), error))
+	if (!esc_operation_ask(run, SIGNAL_LOGIN_REQUESTED, g_steal_pointer(&request), channel, cancellable, error))
 		return FALSE;
 	if (!extended) {
 		g_autoptr(TokSecret) uid = esc_request_channel_dup_secret(channel, "UID");
@@ -870,7 +903,7 @@ esc_operation_answer_new_pin(EscOperationRun *run,
 	}
 	request = esc_pin_request_new(min_length, max_length);
 	channel = esc_pin_request_get_channel(request);
-	if (!esc_operation_ask(run, SIGNAL_NEW_PIN_REQUESTED, g_steal_pointer(&request), channel, cancellable, _("a new PIN"), error))
+	if (!esc_operation_ask(run, SIGNAL_NEW_PIN_REQUESTED, g_steal_pointer(&request), channel, cancellable, error))
 		return FALSE;
 	pin = esc_request_channel_dup_secret(channel, ESC_PIN_REQUEST_CHANNEL_ID);
 	esc_request_channel_clear_secrets(channel);

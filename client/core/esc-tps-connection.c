@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "esc-tps-connection.h"
+#include "esc-tps-connection-private.h"
 
 #include <glib/gi18n-lib.h>
 #include <netinet/in.h>
@@ -15,7 +16,6 @@
 
 #define ESC_TPS_CONNECTION_HEAD_READ 1024
 #define ESC_HTTP_BODY_READ	     4096
-#define ESC_HTTP_MAX_HEADERS	     100
 
 /* ---- EscTlsOptions -------------------------------------------------------------------- */
 
@@ -508,15 +508,8 @@ esc_http_link_open(EscHttpLink *link,
 
 /* ---- HTTP heads ----------------------------------------------------------------------- */
 
-typedef struct {
-	guint status;
-	gchar *reason;
-	GPtrArray *names;  /* lowercased */
-	GPtrArray *values;
-} EscHttpHead;
-
-static void
-esc_http_head_free(EscHttpHead *head)
+void
+esc_tps_connection_head_free(EscHttpHead *head)
 {
 	if (head == NULL)
 		return;
@@ -526,17 +519,29 @@ esc_http_head_free(EscHttpHead *head)
 	g_free(head);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(EscHttpHead, esc_http_head_free)
-
 static gboolean
 esc_http_is_token_char(gchar c)
 {
 	return g_ascii_isalnum(c) || strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
+#define ESC_HTTP_PRINTABLE \
+	" !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"
+
+/* A reason phrase holds tabs and printable ASCII only (RFC 9110 allows no other control). */
+static gboolean
+esc_http_is_reason_text(const gchar *text)
+{
+	for (const gchar *p = text; *p != '\0'; p++) {
+		if (*p != '\t' && !g_ascii_isprint(*p))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 /* All values of header @name joined with ", " (as HTTP allows), or NULL. */
-static gchar *
-esc_http_head_get(const EscHttpHead *head, const gchar *name)
+gchar *
+esc_tps_connection_head_get(const EscHttpHead *head, const gchar *name)
 {
 	g_autoptr(GString) value = NULL;
 
@@ -553,8 +558,8 @@ esc_http_head_get(const EscHttpHead *head, const gchar *name)
 
 /* A strict parser of "HTTP/1.x NNN reason\r\n(Name: value\r\n)*\r\n" (@len includes the
  * empty line). */
-static EscHttpHead *
-esc_http_head_parse(const gchar *data, gsize len, GError **error)
+EscHttpHead *
+esc_tps_connection_head_parse(const gchar *data, gsize len, GError **error)
 {
 	g_autoptr(EscHttpHead) head = g_new0(EscHttpHead, 1);
 	g_autofree gchar *text = NULL;
@@ -577,11 +582,15 @@ esc_http_head_parse(const gchar *data, gsize len, GError **error)
 	text = g_strndup(data, len - 4);
 	lines = g_strsplit(text, "\r\n", -1);
 	n_lines = g_strv_length(lines);
-	status_line = lines[0];
+	/* a head of nothing but the empty line has no status line at all */
+	status_line = lines[0] != NULL ? lines[0] : "";
 	if (!g_str_has_prefix(status_line, "HTTP/1.") || !g_ascii_isdigit(status_line[7]) || status_line[8] != ' ' ||
 	    !g_ascii_isdigit(status_line[9]) || !g_ascii_isdigit(status_line[10]) || !g_ascii_isdigit(status_line[11]) ||
-	    (status_line[12] != ' ' && status_line[12] != '\0')) {
+	    (status_line[12] != ' ' && status_line[12] != '\0') || !esc_http_is_reason_text(status_line + 12)) {
 		g_autofree gchar *shown = g_strndup(status_line, 40);
+
+		/* printable only: the line goes into a message */
+		g_strcanon(shown, ESC_HTTP_PRINTABLE, '?');
 		g_set_error(error, ESC_ERROR, ESC_ERROR_PROTOCOL, _("The server's answer is not HTTP (status line “%s”)"), shown);
 		return NULL;
 	}
@@ -592,8 +601,8 @@ esc_http_head_parse(const gchar *data, gsize len, GError **error)
 		g_set_error(error, ESC_ERROR, ESC_ERROR_PROTOCOL, _("The server answered with the invalid HTTP status %u"), head->status);
 		return NULL;
 	}
-	if (n_lines - 1 > ESC_HTTP_MAX_HEADERS) {
-		g_set_error(error, ESC_ERROR, ESC_ERROR_PROTOCOL, _("The server's answer has more than %d header lines"), ESC_HTTP_MAX_HEADERS);
+	if (n_lines - 1 > ESC_TPS_CONNECTION_MAX_HEADERS) {
+		g_set_error(error, ESC_ERROR, ESC_ERROR_PROTOCOL, _("The server's answer has more than %d header lines"), ESC_TPS_CONNECTION_MAX_HEADERS);
 		return NULL;
 	}
 	for (guint i = 1; i < n_lines; i++) {
@@ -625,16 +634,16 @@ esc_http_head_parse(const gchar *data, gsize len, GError **error)
 }
 
 /* TRUE if the last transfer coding is "chunked" (and the only one: no compression). */
-static gboolean
-esc_http_head_is_chunked(const EscHttpHead *head)
+gboolean
+esc_tps_connection_head_is_chunked(const EscHttpHead *head)
 {
-	g_autofree gchar *te = esc_http_head_get(head, "transfer-encoding");
+	g_autofree gchar *te = esc_tps_connection_head_get(head, "transfer-encoding");
 
 	return te != NULL && g_ascii_strcasecmp(te, "chunked") == 0;
 }
 
-static gssize
-esc_http_find_head_end(const guint8 *data, gsize len)
+gssize
+esc_tps_connection_find_head_end(const guint8 *data, gsize len)
 {
 	for (gsize i = 0; i + 3 < len; i++) {
 		if (data[i] == '\r' && data[i + 1] == '\n' && data[i + 2] == '\r' && data[i + 3] == '\n')
@@ -648,9 +657,9 @@ esc_http_find_head_end(const guint8 *data, gsize len)
  * is judged as soon as it is read (the first 13 bytes decide even without a line end), so
  * garbage fails at once instead of when the head is complete: a server that is not HTTP may
  * never send the blank line that ends one, and the client would wait for the timeout. The
- * full parse of the head comes later (esc_http_head_parse()). */
-static gboolean
-esc_http_check_status_start(const guint8 *data, gsize len, GError **error)
+ * full parse of the head comes later (esc_tps_connection_head_parse()). */
+gboolean
+esc_tps_connection_check_status_start(const guint8 *data, gsize len, GError **error)
 {
 	/* '#': a digit */
 	static const gchar pattern[] = "HTTP/1.# ###";
@@ -734,11 +743,11 @@ esc_http_exchange_heads(EscHttpLink *link,
 			return NULL;
 		}
 		g_byte_array_append(buf, block, (guint)n);
-		if (!esc_http_check_status_start(buf->data, buf->len, error)) {
+		if (!esc_tps_connection_check_status_start(buf->data, buf->len, error)) {
 			g_prefix_error(error, "%s: ", target->url);
 			return NULL;
 		}
-		head_len = esc_http_find_head_end(buf->data, buf->len);
+		head_len = esc_tps_connection_find_head_end(buf->data, buf->len);
 	}
 	if ((gsize)head_len > ESC_TPS_CONNECTION_MAX_HEAD) {
 		g_set_error(error,
@@ -749,7 +758,7 @@ esc_http_exchange_heads(EscHttpLink *link,
 			    ESC_TPS_CONNECTION_MAX_HEAD);
 		return NULL;
 	}
-	head = esc_http_head_parse((const gchar *)buf->data, (gsize)head_len, error);
+	head = esc_tps_connection_head_parse((const gchar *)buf->data, (gsize)head_len, error);
 	if (head == NULL) {
 		g_prefix_error(error, "%s: ", target->url);
 		return NULL;
@@ -848,7 +857,7 @@ esc_tps_connection_open(const gchar *url, EscTlsOptions *tls, GCancellable *canc
 		esc_http_set_status_error(error, target, head);
 		return NULL;
 	}
-	if (!esc_http_head_is_chunked(head)) {
+	if (!esc_tps_connection_head_is_chunked(head)) {
 		g_set_error(error,
 			    ESC_ERROR,
 			    ESC_ERROR_PROTOCOL,
@@ -965,6 +974,16 @@ esc_tps_connection_close(EscTpsConnection *self)
 
 /* ---- plain HTTP GET ------------------------------------------------------------------- */
 
+static void
+esc_http_set_too_large_error(GError **error, const EscHttpTarget *target, gsize max_size)
+{
+	/* the number is formatted apart: a G_GSIZE_FORMAT would cut the message for xgettext */
+	g_autofree gchar *limit = g_strdup_printf("%" G_GSIZE_FORMAT, max_size);
+
+	/* TRANSLATORS: "The answer of <server> is larger than <n> bytes" */
+	g_set_error(error, ESC_ERROR, ESC_ERROR_PROTOCOL, _("The answer of %s is larger than %s bytes"), target->url, limit);
+}
+
 static gboolean
 esc_http_read_body(GInputStream *in,
 		   const EscHttpTarget *target,
@@ -976,11 +995,11 @@ esc_http_read_body(GInputStream *in,
 		   GError **error)
 {
 	g_autoptr(GError) local_error = NULL;
-	g_autofree gchar *length_text = esc_http_head_get(head, "content-length");
+	g_autofree gchar *length_text = esc_tps_connection_head_get(head, "content-length");
 	guint64 length = G_MAXUINT64;
 	guint8 block[ESC_HTTP_BODY_READ];
 
-	if (esc_http_head_is_chunked(head)) {
+	if (esc_tps_connection_head_is_chunked(head)) {
 		g_autoptr(TokChunkedReader) reader = tok_chunked_reader_new(in, rest, max_size);
 
 		for (;;) {
@@ -989,8 +1008,7 @@ esc_http_read_body(GInputStream *in,
 			if (chunk == NULL)
 				break;
 			if (body->len + g_bytes_get_size(chunk) > max_size) {
-				g_set_error(error, ESC_ERROR, ESC_ERROR_PROTOCOL, _("The answer of %s is larger than %" G_GSIZE_FORMAT " bytes"),
-					    target->url, max_size);
+				esc_http_set_too_large_error(error, target, max_size);
 				return FALSE;
 			}
 			g_byte_array_append(body, g_bytes_get_data(chunk, NULL), (guint)g_bytes_get_size(chunk));
@@ -1008,8 +1026,7 @@ esc_http_read_body(GInputStream *in,
 			return FALSE;
 		}
 		if (length > max_size) {
-			g_set_error(error, ESC_ERROR, ESC_ERROR_PROTOCOL, _("The answer of %s is larger than %" G_GSIZE_FORMAT " bytes"),
-				    target->url, max_size);
+			esc_http_set_too_large_error(error, target, max_size);
 			return FALSE;
 		}
 	}
@@ -1027,9 +1044,11 @@ esc_http_read_body(GInputStream *in,
 		}
 		if (n == 0) {
 			if (length != G_MAXUINT64) {
-				g_set_error(error, ESC_ERROR, ESC_ERROR_CONNECT,
-					    _("%s closed the connection after %u of %" G_GUINT64_FORMAT " bytes"),
-					    target->url, body->len, length);
+				g_autofree gchar *expected = g_strdup_printf("%" G_GUINT64_FORMAT, length);
+
+				/* TRANSLATORS: "<server> closed the connection after <n> of <m> bytes" */
+				g_set_error(error, ESC_ERROR, ESC_ERROR_CONNECT, _("%s closed the connection after %u of %s bytes"),
+					    target->url, body->len, expected);
 				return FALSE;
 			}
 			break;
@@ -1037,8 +1056,7 @@ esc_http_read_body(GInputStream *in,
 		g_byte_array_append(body, block, (guint)n);
 	}
 	if (body->len > max_size) {
-		g_set_error(error, ESC_ERROR, ESC_ERROR_PROTOCOL, _("The answer of %s is larger than %" G_GSIZE_FORMAT " bytes"),
-			    target->url, max_size);
+		esc_http_set_too_large_error(error, target, max_size);
 		return FALSE;
 	}
 	if (length != G_MAXUINT64 && body->len != length) {

@@ -67,6 +67,34 @@ escctl_op_is_user_field(const EscLoginField *field)
 		g_ascii_strcasecmp(field->id, "user") == 0);
 }
 
+/* Whether @a and @b are the same text, ignoring case (also outside ASCII). */
+static gboolean
+escctl_op_text_equal(const gchar *a, const gchar *b)
+{
+	g_autofree gchar *fa = g_utf8_casefold(a, -1);
+	g_autofree gchar *fb = g_utf8_casefold(b, -1);
+
+	return g_strcmp0(fa, fb) == 0;
+}
+
+/* The answer to a yes/no question: the translated "yes" or its short form, or the English
+ * ones (yes, y, true, 1), compared without case; anything else is "no". */
+static gboolean
+escctl_op_is_yes(const gchar *text)
+{
+	/* TRANSLATORS: the answer "yes" to a yes/no question typed on the terminal (as in
+	 * "[yes/no]"); the English "yes" is accepted as well */
+	const gchar *yes = _("yes");
+	/* TRANSLATORS: the short answer "yes" (one letter) to a yes/no question; the English "y"
+	 * is accepted as well */
+	const gchar *yes_short = _("y");
+
+	if (!g_utf8_validate(text, -1, NULL))
+		return FALSE;
+	return escctl_op_text_equal(text, yes) || escctl_op_text_equal(text, yes_short) || g_ascii_strcasecmp(text, "yes") == 0 ||
+	       g_ascii_strcasecmp(text, "y") == 0 || g_ascii_strcasecmp(text, "true") == 0 || g_strcmp0(text, "1") == 0;
+}
+
 /* One field of the login form: from the options or asked. */
 static gboolean
 escctl_op_fill_field(EscctlOpRun *run, EscLoginRequest *request, const EscLoginField *field, GError **error)
@@ -94,7 +122,8 @@ escctl_op_fill_field(EscctlOpRun *run, EscLoginRequest *request, const EscLoginF
 	}
 	switch (field->type) {
 	case ESC_LOGIN_FIELD_BOOLEAN:
-		/* TRANSLATORS: a yes/no question from the server's login form */
+		/* TRANSLATORS: a yes/no question from the server's login form (%s: the question);
+		 * use the words the answers "yes" and "no" are translated to */
 		question = g_strdup_printf(_("%s [yes/no]: "), label);
 		break;
 	case ESC_LOGIN_FIELD_STRING:
@@ -123,10 +152,7 @@ escctl_op_fill_field(EscctlOpRun *run, EscLoginRequest *request, const EscLoginF
 		break;
 	}
 	if (field->type == ESC_LOGIN_FIELD_BOOLEAN) {
-		const gchar *text = escctl_secret_text(value);
-		gboolean yes = g_ascii_strcasecmp(text, "yes") == 0 || g_ascii_strcasecmp(text, "y") == 0 ||
-			       g_strcmp0(text, "1") == 0 || g_ascii_strcasecmp(text, "true") == 0;
-		esc_login_request_set_value(request, field->id, yes ? "true" : "false");
+		esc_login_request_set_value(request, field->id, escctl_op_is_yes(escctl_secret_text(value)) ? "true" : "false");
 	} else {
 		esc_login_request_set_value(request, field->id, escctl_secret_text(value));
 	}

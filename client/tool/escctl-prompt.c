@@ -55,38 +55,165 @@ escctl_secret_new_from_text(const gchar *text)
 	return escctl_secret_new_from_line((const guint8 *)text, strlen(text));
 }
 
+/* The error messages name the value in whole sentences (one message per kind of value: the
+ * words do not fit into one sentence in every language). */
+static void
+escctl_secret_set_too_long_error(EscctlSecretKind kind, GError **error)
+{
+	switch (kind) {
+	case ESCCTL_SECRET_PASSWORD:
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The password is longer than %d characters."),
+			    ESCCTL_PROMPT_MAX_LINE);
+		break;
+	case ESCCTL_SECRET_PIN:
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The PIN is longer than %d characters."),
+			    ESCCTL_PROMPT_MAX_LINE);
+		break;
+	case ESCCTL_SECRET_ANSWER:
+	default:
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The answer is longer than %d characters."),
+			    ESCCTL_PROMPT_MAX_LINE);
+		break;
+	}
+}
+
+static void
+escctl_secret_set_empty_error(EscctlSecretKind kind, GError **error)
+{
+	switch (kind) {
+	case ESCCTL_SECRET_PASSWORD:
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The password is empty."));
+		break;
+	case ESCCTL_SECRET_PIN:
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The PIN is empty."));
+		break;
+	case ESCCTL_SECRET_ANSWER:
+	default:
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The answer is empty."));
+		break;
+	}
+}
+
+static void
+escctl_secret_set_nul_error(EscctlSecretKind kind, GError **error)
+{
+	switch (kind) {
+	case ESCCTL_SECRET_PASSWORD:
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The password contains a NUL byte."));
+		break;
+	case ESCCTL_SECRET_PIN:
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The PIN contains a NUL byte."));
+		break;
+	case ESCCTL_SECRET_ANSWER:
+	default:
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The answer contains a NUL byte."));
+		break;
+	}
+}
+
+static void
+escctl_secret_set_utf8_error(EscctlSecretKind kind, GError **error)
+{
+	switch (kind) {
+	case ESCCTL_SECRET_PASSWORD:
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The password is not valid UTF-8 text."));
+		break;
+	case ESCCTL_SECRET_PIN:
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The PIN is not valid UTF-8 text."));
+		break;
+	case ESCCTL_SECRET_ANSWER:
+	default:
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The answer is not valid UTF-8 text."));
+		break;
+	}
+}
+
+static void
+escctl_secret_set_file_error(EscctlSecretKind kind, const gchar *path, gint errsv, GError **error)
+{
+	GIOErrorEnum code = g_io_error_from_errno(errsv);
+
+	switch (kind) {
+	case ESCCTL_SECRET_PASSWORD:
+		g_set_error(error, G_IO_ERROR, code, _("Cannot read the password file %s: %s."), path, g_strerror(errsv));
+		break;
+	case ESCCTL_SECRET_PIN:
+		g_set_error(error, G_IO_ERROR, code, _("Cannot read the PIN file %s: %s."), path, g_strerror(errsv));
+		break;
+	case ESCCTL_SECRET_ANSWER:
+	default:
+		g_set_error(error, G_IO_ERROR, code, _("Cannot read the file %s: %s."), path, g_strerror(errsv));
+		break;
+	}
+}
+
+static void
+escctl_secret_set_stdin_error(EscctlSecretKind kind, gint errsv, GError **error)
+{
+	GIOErrorEnum code = g_io_error_from_errno(errsv);
+
+	switch (kind) {
+	case ESCCTL_SECRET_PASSWORD:
+		g_set_error(error, G_IO_ERROR, code, _("Cannot read the password from standard input: %s."), g_strerror(errsv));
+		break;
+	case ESCCTL_SECRET_PIN:
+		g_set_error(error, G_IO_ERROR, code, _("Cannot read the PIN from standard input: %s."), g_strerror(errsv));
+		break;
+	case ESCCTL_SECRET_ANSWER:
+	default:
+		g_set_error(error, G_IO_ERROR, code, _("Cannot read from standard input: %s."), g_strerror(errsv));
+		break;
+	}
+}
+
+static void
+escctl_secret_set_stdin_ended_error(EscctlSecretKind kind, GError **error)
+{
+	switch (kind) {
+	case ESCCTL_SECRET_PASSWORD:
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("Standard input ended before the password was given."));
+		break;
+	case ESCCTL_SECRET_PIN:
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("Standard input ended before the PIN was given."));
+		break;
+	case ESCCTL_SECRET_ANSWER:
+	default:
+		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("Standard input ended before an answer was given."));
+		break;
+	}
+}
+
 /* The line in @buf[0, @len) up to the first line end; checks what a text value may hold. */
 static TokSecret *
-escctl_secret_from_buffer(const guint8 *buf, gsize len, gboolean complete, const gchar *what, GError **error)
+escctl_secret_from_buffer(const guint8 *buf, gsize len, gboolean complete, EscctlSecretKind kind, GError **error)
 {
 	gsize end = 0;
 
 	while (end < len && buf[end] != '\n')
 		end++;
 	if (end == len && !complete) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-			    _("The %s is longer than %d characters."), what, ESCCTL_PROMPT_MAX_LINE);
+		escctl_secret_set_too_long_error(kind, error);
 		return NULL;
 	}
 	if (end > 0 && buf[end - 1] == '\r')
 		end--;
 	if (end == 0) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The %s is empty."), what);
+		escctl_secret_set_empty_error(kind, error);
 		return NULL;
 	}
 	if (memchr(buf, '\0', end) != NULL) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The %s contains a NUL byte."), what);
+		escctl_secret_set_nul_error(kind, error);
 		return NULL;
 	}
 	if (!g_utf8_validate((const gchar *)buf, (gssize)end, NULL)) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The %s is not valid UTF-8 text."), what);
+		escctl_secret_set_utf8_error(kind, error);
 		return NULL;
 	}
 	return escctl_secret_new_from_line(buf, end);
 }
 
 TokSecret *
-escctl_secret_read_file(const gchar *path, const gchar *what, GError **error)
+escctl_secret_read_file(const gchar *path, EscctlSecretKind kind, GError **error)
 {
 	/* room for the longest line, its line end (CR LF) and one byte to see that it is longer */
 	g_autoptr(TokSecret) buffer = tok_secret_new(ESCCTL_PROMPT_MAX_LINE + 3);
@@ -96,9 +223,7 @@ escctl_secret_read_file(const gchar *path, const gchar *what, GError **error)
 	gint fd = g_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
 
 	if (fd < 0) {
-		gint saved = errno;
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved), _("Cannot read the %s file %s: %s."), what, path,
-			    g_strerror(saved));
+		escctl_secret_set_file_error(kind, path, errno, error);
 		return NULL;
 	}
 	while (len < tok_secret_get_size(buffer) && memchr(buf, '\n', len) == NULL) {
@@ -108,8 +233,7 @@ escctl_secret_read_file(const gchar *path, const gchar *what, GError **error)
 		if (n < 0) {
 			gint saved = errno;
 			g_close(fd, NULL);
-			g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved), _("Cannot read the %s file %s: %s."), what, path,
-				    g_strerror(saved));
+			escctl_secret_set_file_error(kind, path, saved, error);
 			return NULL;
 		}
 		if (n == 0) {
@@ -119,11 +243,11 @@ escctl_secret_read_file(const gchar *path, const gchar *what, GError **error)
 		len += (gsize)n;
 	}
 	g_close(fd, NULL);
-	return escctl_secret_from_buffer(buf, len, eof || memchr(buf, '\n', len) != NULL, what, error);
+	return escctl_secret_from_buffer(buf, len, eof || memchr(buf, '\n', len) != NULL, kind, error);
 }
 
 TokSecret *
-escctl_secret_read_fd_line(gint fd, const gchar *what, GError **error)
+escctl_secret_read_fd_line(gint fd, EscctlSecretKind kind, GError **error)
 {
 	g_autoptr(TokSecret) buffer = tok_secret_new(ESCCTL_PROMPT_MAX_LINE + 3);
 	guint8 *buf = tok_secret_get_mutable_data(buffer);
@@ -136,9 +260,7 @@ escctl_secret_read_fd_line(gint fd, const gchar *what, GError **error)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			gint saved = errno;
-			g_set_error(error, G_IO_ERROR, g_io_error_from_errno(saved), _("Cannot read the %s from standard input: %s."),
-				    what, g_strerror(saved));
+			escctl_secret_set_stdin_error(kind, errno, error);
 			return NULL;
 		}
 		if (n == 0) {
@@ -152,10 +274,10 @@ escctl_secret_read_fd_line(gint fd, const gchar *what, GError **error)
 		}
 	}
 	if (len == 0) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("Standard input ended before the %s was given."), what);
+		escctl_secret_set_stdin_ended_error(kind, error);
 		return NULL;
 	}
-	return escctl_secret_from_buffer(buf, len, complete, what, error);
+	return escctl_secret_from_buffer(buf, len, complete, kind, error);
 }
 
 /* ---- terminal questions --------------------------------------------------------------- */
@@ -344,5 +466,5 @@ escctl_prompt_ask(EscctlPrompt *self, const gchar *question, gboolean secret, GC
 		g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("No answer was given (end of input)."));
 		return NULL;
 	}
-	return escctl_secret_from_buffer(st.buf, st.len, st.eof || memchr(st.buf, '\n', st.len) != NULL, _("answer"), error);
+	return escctl_secret_from_buffer(st.buf, st.len, st.eof || memchr(st.buf, '\n', st.len) != NULL, ESCCTL_SECRET_ANSWER, error);
 }

@@ -34,17 +34,23 @@ escctl_secret_length(TokSecret *secret) TOK_NONNULL(1);
 TokSecret *
 escctl_secret_new_from_text(const gchar *text) G_GNUC_WARN_UNUSED_RESULT TOK_NONNULL(1);
 
+/* What a value read here is, so that every error message is a whole sentence naming it. */
+typedef enum {
+	ESCCTL_SECRET_PASSWORD,
+	ESCCTL_SECRET_PIN,
+	ESCCTL_SECRET_ANSWER,
+} EscctlSecretKind;
+
 /* The first line of @path (without its line end). The file must be a regular file of at most
  * ESCCTL_PROMPT_MAX_LINE bytes; an empty first line is an error (G_IO_ERROR_INVALID_DATA). */
 TokSecret *
-escctl_secret_read_file(const gchar *path, const gchar *what, GError **error) G_GNUC_WARN_UNUSED_RESULT
-    TOK_NONNULL(1, 2);
+escctl_secret_read_file(const gchar *path, EscctlSecretKind kind, GError **error) G_GNUC_WARN_UNUSED_RESULT
+    TOK_NONNULL(1);
 /* The next line of file descriptor @fd (standard input), read byte by byte so that the
  * following line stays for the next call. EOF before any byte is an error. Blocking: call it
  * before any main loop runs. */
 TokSecret *
-escctl_secret_read_fd_line(gint fd, const gchar *what, GError **error) G_GNUC_WARN_UNUSED_RESULT
-    TOK_NONNULL(2);
+escctl_secret_read_fd_line(gint fd, EscctlSecretKind kind, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 typedef struct _EscctlPrompt EscctlPrompt;
 

@@ -165,13 +165,13 @@ escctl_read_secrets(Escctl *self, GError **error)
 	g_autoptr(GError) local = NULL;
 
 	if (self->password_file != NULL)
-		self->password = escctl_secret_read_file(self->password_file, _("password"), &local);
+		self->password = escctl_secret_read_file(self->password_file, ESCCTL_SECRET_PASSWORD, &local);
 	else if (self->password_stdin)
-		self->password = escctl_secret_read_fd_line(STDIN_FILENO, _("password"), &local);
+		self->password = escctl_secret_read_fd_line(STDIN_FILENO, ESCCTL_SECRET_PASSWORD, &local);
 	if (local == NULL && self->pin_file != NULL)
-		self->pin = escctl_secret_read_file(self->pin_file, _("PIN"), &local);
+		self->pin = escctl_secret_read_file(self->pin_file, ESCCTL_SECRET_PIN, &local);
 	else if (local == NULL && self->pin_stdin)
-		self->pin = escctl_secret_read_fd_line(STDIN_FILENO, _("PIN"), &local);
+		self->pin = escctl_secret_read_fd_line(STDIN_FILENO, ESCCTL_SECRET_PIN, &local);
 	if (local != NULL) {
 		/* what the user gave cannot be used: a usage error */
 		g_set_error_literal(error, ESC_ERROR, ESC_ERROR_INVALID_INPUT, local->message);
@@ -264,10 +264,13 @@ main(int argc, char **argv)
 	g_autofree gchar *summary = NULL;
 	const EscctlCommandInfo *info = NULL;
 	EscctlExit rc = ESCCTL_EXIT_OK;
+	const gchar *localedir;
 	guint signal_ids[3];
 
 	setlocale(LC_ALL, "");
-	bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+	/* ESC_LOCALEDIR: the build tree's catalogues, for running uninstalled (tests), as the GUI */
+	localedir = g_getenv("ESC_LOCALEDIR");
+	bindtextdomain(GETTEXT_PACKAGE, localedir != NULL && localedir[0] != '\0' ? localedir : LOCALEDIR);
 	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
 	textdomain(GETTEXT_PACKAGE);
 
