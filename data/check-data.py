@@ -6,7 +6,6 @@ usage: check-data.py DATA_SRC_DIR DESKTOP_FILE METAINFO_FILE DATA_BUILD_DIR PROJ
 
 DESKTOP_FILE and METAINFO_FILE are the translated files made in the build directory.
 """
-import configparser
 import pathlib
 import re
 import shutil
@@ -15,6 +14,10 @@ import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
+
+sys.dont_write_bytecode = True  # nothing written into the source tree
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "contrib"))
+import esc_checks  # noqa: E402  (contrib/esc_checks.py: the TAP reporting and the desktop file)
 
 APP_ID = "io.github.escproject.Esc"
 COMMAND = "esc"
@@ -38,21 +41,8 @@ build_dir = pathlib.Path(sys.argv[4])
 project_version = sys.argv[5]
 po_dir = src_dir.parent / "po"
 
-results = []
-
-
-def check(name):
-    def wrap(fn):
-        problems = []
-        skip = None
-        try:
-            skip = fn(problems)
-        except Exception as e:  # a broken file is a failure with its reason, not a traceback
-            problems.append(f"{type(e).__name__}: {e}")
-        results.append((name, problems, skip))
-        return fn
-    return wrap
-
+checks = esc_checks.Checks()
+check = checks.check
 
 def linguas():
     langs = []
@@ -64,10 +54,7 @@ def linguas():
 
 
 def read_desktop():
-    cp = configparser.RawConfigParser(strict=True, delimiters=("=",), comment_prefixes=("#",))
-    cp.optionxform = str  # keys are case-sensitive
-    cp.read_string(desktop_path.read_text(encoding="utf-8"))
-    return cp["Desktop Entry"]
+    return esc_checks.desktop_entry(desktop_path)
 
 
 @check("desktop file: Exec, Icon, no absolute paths, startup and activation keys")
@@ -297,16 +284,4 @@ def _(problems):
     problems += svg_problems(icons / "symbolic" / "apps" / f"{APP_ID}-symbolic.svg", 16, True)
 
 
-print(f"1..{len(results)}")
-failed = 0
-for i, (name, problems, skip) in enumerate(results, 1):
-    if problems:
-        failed += 1
-        print(f"not ok {i} - {name}")
-        for p in problems:
-            print(f"# {p}")
-    elif skip:
-        print(f"ok {i} - {name} # SKIP {skip}")
-    else:
-        print(f"ok {i} - {name}")
-sys.exit(1 if failed else 0)
+checks.report()

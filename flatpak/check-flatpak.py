@@ -10,7 +10,6 @@ the sandbox permissions; the app id, command and icon agree with the desktop fil
 and the GSettings schema; the command is an executable this build installs; every module source
 is pinned; the options given to this project exist in meson_options.txt.
 """
-import configparser
 import json
 import os
 import pathlib
@@ -20,6 +19,10 @@ import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
+
+sys.dont_write_bytecode = True  # nothing written into the source tree
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "contrib"))
+import esc_checks  # noqa: E402  (contrib/esc_checks.py: the TAP reporting and the desktop file)
 
 APP_ID = "io.github.escproject.Esc"
 REQUIRED_FINISH_ARGS = ["--socket=pcsc", "--share=network", "--socket=wayland", "--socket=fallback-x11",
@@ -48,21 +51,8 @@ build_root = pathlib.Path(sys.argv[3]).resolve()
 desktop_path = pathlib.Path(sys.argv[4])
 metainfo_path = pathlib.Path(sys.argv[5])
 
-results = []
-
-
-def check(name):
-    def wrap(fn):
-        problems = []
-        skip = None
-        try:
-            skip = fn(problems)
-        except Exception as e:  # a broken file is a failure with its reason, not a traceback
-            problems.append(f"{type(e).__name__}: {e}")
-        results.append((name, problems, skip))
-        return fn
-    return wrap
-
+checks = esc_checks.Checks()
+check = checks.check
 
 def manifest():
     return json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -123,10 +113,7 @@ def _(problems):
 
 
 def desktop_entry():
-    cp = configparser.RawConfigParser(strict=True, delimiters=("=",), comment_prefixes=("#",))
-    cp.optionxform = str
-    cp.read_string(desktop_path.read_text(encoding="utf-8"))
-    return cp["Desktop Entry"]
+    return esc_checks.desktop_entry(desktop_path)
 
 
 @check("app id agrees with the desktop file, the metainfo, the icons and the GSettings schema")
@@ -247,16 +234,4 @@ def _(problems):
             problems.append(f"{o}: no option {name.group(1)!r} in meson_options.txt")
 
 
-print(f"1..{len(results)}")
-failed = 0
-for i, (name, problems, skip) in enumerate(results, 1):
-    if problems:
-        failed += 1
-        print(f"not ok {i} - {name}")
-        for p in problems:
-            print(f"# {p}")
-    elif skip:
-        print(f"ok {i} - {name} # SKIP {skip}")
-    else:
-        print(f"ok {i} - {name}")
-sys.exit(1 if failed else 0)
+checks.report()

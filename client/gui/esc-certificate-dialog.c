@@ -41,42 +41,20 @@ esc_certificate_dialog_format_time(GDateTime *when)
 static void
 esc_certificate_dialog_toast(EscCertificateDialog *self, const gchar *text)
 {
-	g_autofree gchar *escaped = g_markup_escape_text(text, -1);
-
-	adw_toast_overlay_add_toast(self->toast_overlay, adw_toast_new(escaped));
+	adw_toast_overlay_add_toast(self->toast_overlay, esc_gui_util_toast_new(text));
 }
 
 /* ---- export ---------------------------------------------------------------------------------- */
 
 static void
-esc_certificate_dialog_saved(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	g_autoptr(EscCertificateDialog) self = ESC_CERTIFICATE_DIALOG(user_data);
-	g_autoptr(GError) error = NULL;
-	g_autofree gchar *name = g_file_get_parse_name(G_FILE(source));
-	g_autofree gchar *text = NULL;
-
-	if (!g_file_replace_contents_finish(G_FILE(source), res, NULL, &error))
-		/* TRANSLATORS: %s is a file name, then the reason */
-		text = g_strdup_printf(_("Cannot save %s: %s"), name, error->message);
-	else
-		/* TRANSLATORS: %s is a file name */
-		text = g_strdup_printf(_("Saved as %s"), name);
-	esc_certificate_dialog_toast(self, text);
-}
-
-static void
 esc_certificate_dialog_chooser_response(GtkNativeDialog *chooser, int response, gpointer user_data)
 {
 	EscCertificateDialog *self = ESC_CERTIFICATE_DIALOG(user_data);
-	g_autoptr(GFile) file = NULL;
+	g_autoptr(GFile) file = esc_gui_util_chooser_take_file(&self->chooser, response);
 	g_autofree gchar *pem = NULL;
-	GBytes *contents;
+	g_autoptr(GBytes) contents = NULL;
 	gsize len;
 
-	if (response == GTK_RESPONSE_ACCEPT)
-		file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(chooser));
-	g_clear_object(&self->chooser);
 	if (file == NULL)
 		return;
 	pem = esc_certificate_get_pem(self->certificate);
@@ -86,9 +64,7 @@ esc_certificate_dialog_chooser_response(GtkNativeDialog *chooser, int response, 
 	}
 	len = strlen(pem);
 	contents = g_bytes_new_take(g_steal_pointer(&pem), len);
-	g_file_replace_contents_bytes_async(file, contents, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL,
-					    esc_certificate_dialog_saved, g_object_ref(self));
-	g_bytes_unref(contents);
+	esc_gui_util_save_file(file, contents, self->toast_overlay);
 }
 
 static void

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "esc-diagnostics-window.h"
+#include "esc-gui-util.h"
 
 struct _EscDiagnosticsWindow {
 	AdwWindow parent_instance;
@@ -22,9 +23,7 @@ G_DEFINE_FINAL_TYPE(EscDiagnosticsWindow, esc_diagnostics_window, ADW_TYPE_WINDO
 static void
 esc_diagnostics_window_toast(EscDiagnosticsWindow *self, const gchar *text)
 {
-	g_autofree gchar *escaped = g_markup_escape_text(text, -1);
-
-	adw_toast_overlay_add_toast(self->toast_overlay, adw_toast_new(escaped));
+	adw_toast_overlay_add_toast(self->toast_overlay, esc_gui_util_toast_new(text));
 }
 
 static void
@@ -48,37 +47,16 @@ esc_diagnostics_window_copy(GtkWidget *widget, const char *action_name, GVariant
 }
 
 static void
-esc_diagnostics_window_saved(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	g_autoptr(EscDiagnosticsWindow) self = ESC_DIAGNOSTICS_WINDOW(user_data);
-	g_autoptr(GError) error = NULL;
-	g_autofree gchar *name = g_file_get_parse_name(G_FILE(source));
-	g_autofree gchar *text = NULL;
-
-	if (!g_file_replace_contents_finish(G_FILE(source), res, NULL, &error))
-		/* TRANSLATORS: %s is a file name, then the reason */
-		text = g_strdup_printf(_("Cannot save %s: %s"), name, error->message);
-	else
-		/* TRANSLATORS: %s is a file name */
-		text = g_strdup_printf(_("Saved as %s"), name);
-	esc_diagnostics_window_toast(self, text);
-}
-
-static void
 esc_diagnostics_window_chooser_response(GtkNativeDialog *chooser, int response, gpointer user_data)
 {
 	EscDiagnosticsWindow *self = ESC_DIAGNOSTICS_WINDOW(user_data);
-	g_autoptr(GFile) file = NULL;
+	g_autoptr(GFile) file = esc_gui_util_chooser_take_file(&self->chooser, response);
 	g_autoptr(GBytes) contents = NULL;
 
-	if (response == GTK_RESPONSE_ACCEPT)
-		file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(chooser));
-	g_clear_object(&self->chooser);
 	if (file == NULL)
 		return;
 	contents = g_bytes_new(self->report, strlen(self->report));
-	g_file_replace_contents_bytes_async(file, contents, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL,
-					    esc_diagnostics_window_saved, g_object_ref(self));
+	esc_gui_util_save_file(file, contents, self->toast_overlay);
 }
 
 static void

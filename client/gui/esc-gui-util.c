@@ -448,3 +448,48 @@ esc_gui_util_check_server_url(const gchar *url, GError **error)
 	}
 	return TRUE;
 }
+
+/* ---- widgets ---------------------------------------------------------------------------- */
+
+AdwToast *
+esc_gui_util_toast_new(const gchar *text)
+{
+	g_autofree gchar *escaped = g_markup_escape_text(text, -1);
+
+	return adw_toast_new(escaped);
+}
+
+GFile *
+esc_gui_util_chooser_take_file(GtkFileChooserNative **chooser, int response)
+{
+	GFile *file = NULL;
+
+	if (response == GTK_RESPONSE_ACCEPT)
+		file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(*chooser));
+	g_clear_object(chooser);
+	return file;
+}
+
+static void
+esc_gui_util_saved(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(AdwToastOverlay) overlay = ADW_TOAST_OVERLAY(user_data);
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *name = g_file_get_parse_name(G_FILE(source));
+	g_autofree gchar *text = NULL;
+
+	if (!g_file_replace_contents_finish(G_FILE(source), res, NULL, &error))
+		/* TRANSLATORS: %s is a file name, then the reason */
+		text = g_strdup_printf(_("Cannot save %s: %s"), name, error->message);
+	else
+		/* TRANSLATORS: %s is a file name */
+		text = g_strdup_printf(_("Saved as %s"), name);
+	adw_toast_overlay_add_toast(overlay, esc_gui_util_toast_new(text));
+}
+
+void
+esc_gui_util_save_file(GFile *file, GBytes *contents, AdwToastOverlay *overlay)
+{
+	g_file_replace_contents_bytes_async(file, contents, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL,
+					    esc_gui_util_saved, g_object_ref(overlay));
+}

@@ -2,10 +2,12 @@
 /*
  * Small pure helpers of the desktop app: the texts it shows for operation results and
  * progress steps, PIN strength, mnemonics for server-provided labels, the CN of a DN.
- * No widgets here, so the unit tests run without a display.
+ * No widgets here, so the unit tests run without a display, except for the last section:
+ * toasts and saving a file chosen in a dialog, shared by the app's windows.
  */
 #pragma once
 
+#include <adwaita.h>
 #include <glib.h>
 
 #include "esc-certificate.h"
@@ -67,5 +69,19 @@ esc_gui_util_token_status_text(EscToken *token) G_GNUC_WARN_UNUSED_RESULT;
 /* TRUE if @url is an absolute http(s) URL with a host (what the server address accepts). */
 gboolean
 esc_gui_util_check_server_url(const gchar *url, GError **error);
+
+/* ---- widgets ---- */
+
+/* A toast showing @text as it is (plain text: markup in it is escaped). */
+AdwToast *
+esc_gui_util_toast_new(const gchar *text) G_GNUC_WARN_UNUSED_RESULT;
+/* The response of a save chooser held in *@chooser: the chosen file on
+ * GTK_RESPONSE_ACCEPT, else NULL; *@chooser is released either way. */
+GFile *
+esc_gui_util_chooser_take_file(GtkFileChooserNative **chooser, int response) G_GNUC_WARN_UNUSED_RESULT;
+/* Writes @contents to @file (replacing it) in the background, then toasts "Saved as NAME" or
+ * "Cannot save NAME: REASON" in @overlay. */
+void
+esc_gui_util_save_file(GFile *file, GBytes *contents, AdwToastOverlay *overlay);
 
 G_END_DECLS

@@ -27,9 +27,7 @@ G_DEFINE_FINAL_TYPE(EscPreferencesWindow, esc_preferences_window, ADW_TYPE_PREFE
 static void
 esc_preferences_window_toast(EscPreferencesWindow *self, const gchar *text)
 {
-	g_autofree gchar *escaped = g_markup_escape_text(text, -1);
-
-	adw_preferences_window_add_toast(ADW_PREFERENCES_WINDOW(self), adw_toast_new(escaped));
+	adw_preferences_window_add_toast(ADW_PREFERENCES_WINDOW(self), esc_gui_util_toast_new(text));
 }
 
 /* ---- lockdown and values ------------------------------------------------------------------- */

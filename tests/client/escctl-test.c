@@ -15,62 +15,15 @@
 #include <unistd.h>
 
 #include "pcsc-ca.h"
+#include "th-util.h"
 #include "tok-bytes.h"
 
 /* ---- tpsd ----------------------------------------------------------------------------- */
 
-static gpointer
-ect_tpsd_reader_thread(gpointer data)
-{
-	EctFixture *f = data;
-	g_autoptr(GDataInputStream) in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(f->tpsd));
-
-	for (;;) {
-		gchar *line = g_data_input_stream_read_line_utf8(in, NULL, NULL, NULL);
-
-		g_mutex_lock(&f->lock);
-		if (line == NULL)
-			f->eof = TRUE;
-		else
-			g_ptr_array_add(f->output, line);
-		g_cond_broadcast(&f->cond);
-		g_mutex_unlock(&f->lock);
-		if (line == NULL)
-			return NULL;
-	}
-}
-
 gchar *
 ect_tpsd_output(EctFixture *f)
 {
-	g_autoptr(GString) text = g_string_new(NULL);
-
-	g_mutex_lock(&f->lock);
-	for (guint i = 0; f->output != NULL && i < f->output->len; i++)
-		g_string_append_printf(text, "  %s\n", (const gchar *)g_ptr_array_index(f->output, i));
-	g_mutex_unlock(&f->lock);
-	return g_string_free(g_steal_pointer(&text), FALSE);
-}
-
-static gchar *
-ect_tpsd_wait_line(EctFixture *f, const gchar *needle, guint timeout_s)
-{
-	gint64 end = g_get_monotonic_time() + (gint64)timeout_s * G_TIME_SPAN_SECOND;
-	guint seen = 0;
-	gchar *found = NULL;
-
-	g_mutex_lock(&f->lock);
-	while (found == NULL) {
-		for (; seen < f->output->len && found == NULL; seen++) {
-			const gchar *line = g_ptr_array_index(f->output, seen);
-			if (strstr(line, needle) != NULL)
-				found = g_strdup(line);
-		}
-		if (found != NULL || f->eof || !g_cond_wait_until(&f->cond, &f->lock, end))
-			break;
-	}
-	g_mutex_unlock(&f->lock);
-	return found;
+	return f->tpsd != NULL ? th_tpsd_get_output(f->tpsd) : g_strdup("");
 }
 
 static void
@@ -89,122 +42,37 @@ ect_child_setup(gpointer user_data)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
-static gchar *
-ect_quoted_after(const gchar *line, const gchar *marker)
-{
-	const gchar *start = strstr(line, marker);
-	const gchar *end;
-
-	if (start == NULL)
-		return NULL;
-	start += strlen(marker);
-	end = strchr(start, '"');
-	return end != NULL ? g_strndup(start, (gsize)(end - start)) : NULL;
-}
-
 static gboolean
 ect_tpsd_start(EctFixture *f, const gchar *tpsd)
 {
-	g_autoptr(GSubprocessLauncher) launcher =
-	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
-	g_autofree gchar *config_text = g_strconcat(ECT_TPSD_CONFIG, f->tpsd_extra_config, NULL);
-	g_autofree gchar *config = ect_write_file(f, "tpsd.conf", config_text);
-	g_autofree gchar *listening = NULL;
-	g_autofree gchar *demo = NULL;
+	g_autofree gchar *config = g_strconcat(ECT_TPSD_CONFIG, f->tpsd_extra_config, NULL);
 	g_autoptr(GError) error = NULL;
-	const gchar *port_text;
 
 	f->state_dir = ect_path(f, "tps-state");
-	g_subprocess_launcher_set_child_setup(launcher, ect_child_setup, NULL, NULL);
-	f->tpsd = g_subprocess_launcher_spawn(launcher, &error, tpsd, "--config", config, "--state-dir", f->state_dir, "--port",
-					      "0", NULL);
-	g_assert_no_error(error);
-	f->reader = g_thread_new("tpsd-output", ect_tpsd_reader_thread, f);
-	listening = ect_tpsd_wait_line(f, "listening on https://", ECT_TPSD_START_TIMEOUT_S);
-	if (listening == NULL) {
-		g_autofree gchar *out = ect_tpsd_output(f);
-		g_test_message("tpsd did not start:\n%s", out);
+	f->tpsd = th_tpsd_start(tpsd, f->state_dir, config, &error);
+	if (f->tpsd == NULL) {
+		g_test_message("%s", error->message);
 		g_test_fail();
 		return FALSE;
 	}
-	/* "tpsd: listening on https://HOST:PORT/tps/tps (state in DIR)" */
-	port_text = strchr(strstr(listening, "https://") + strlen("https://"), ':');
-	g_assert_nonnull(port_text);
-	f->port = (guint16)g_ascii_strtoull(port_text + 1, NULL, 10);
-	g_assert_cmpuint(f->port, >, 0);
-	demo = ect_tpsd_wait_line(f, "created the demo user", 5);
-	g_assert_nonnull(demo);
-	f->password = ect_quoted_after(demo, "with the password \"");
-	g_assert_nonnull(f->password);
+	f->port = th_tpsd_get_port(f->tpsd);
+	f->password = g_strdup(th_tpsd_get_password(f->tpsd));
 	f->password_file = ect_write_file(f, "password", f->password);
-	f->trust_file = g_build_filename(f->state_dir, "tls", "server.crt", NULL);
-	g_assert_true(g_file_test(f->trust_file, G_FILE_TEST_EXISTS));
+	f->trust_file = g_strdup(th_tpsd_get_trust_file(f->tpsd));
 	/* the certificate names localhost and 127.0.0.1 */
 	f->url = g_strdup_printf("https://localhost:%u/tps/tps", f->port);
 	f->phone_home = g_strdup_printf("https://localhost:%u/tps/phoneHome", f->port);
 	return TRUE;
 }
 
-static void
-ect_on_waited(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	gboolean *done = user_data;
-
-	g_subprocess_wait_finish(G_SUBPROCESS(source), res, NULL);
-	*done = TRUE;
-}
-
-static void
-ect_tpsd_stop(EctFixture *f)
-{
-	gboolean done = FALSE;
-	gint64 end = g_get_monotonic_time() + ECT_TPSD_STOP_TIMEOUT_S * G_TIME_SPAN_SECOND;
-
-	if (f->tpsd == NULL)
-		return;
-	g_subprocess_send_signal(f->tpsd, SIGTERM);
-	g_subprocess_wait_async(f->tpsd, NULL, ect_on_waited, &done);
-	while (!done && g_get_monotonic_time() < end) {
-		if (!g_main_context_iteration(NULL, FALSE))
-			g_usleep(G_USEC_PER_SEC / 50);
-	}
-	if (!done) {
-		g_subprocess_force_exit(f->tpsd);
-		while (!done)
-			g_main_context_iteration(NULL, TRUE);
-	}
-	if (f->reader != NULL)
-		g_thread_join(f->reader);
-	f->reader = NULL;
-	g_clear_object(&f->tpsd);
-}
-
 void
 ect_assert_tpsd_alive(EctFixture *f)
 {
-	g_mutex_lock(&f->lock);
-	g_assert_false(f->eof);
-	g_mutex_unlock(&f->lock);
-	g_assert_nonnull(g_subprocess_get_identifier(f->tpsd));
+	g_assert_nonnull(f->tpsd);
+	g_assert_true(th_tpsd_is_alive(f->tpsd));
 }
 
 /* ---- fixture -------------------------------------------------------------------------- */
-
-static gboolean
-ect_remove_tree(const gchar *path)
-{
-	g_autoptr(GDir) dir = NULL;
-	const gchar *name;
-
-	if (!g_file_test(path, G_FILE_TEST_IS_DIR) || g_file_test(path, G_FILE_TEST_IS_SYMLINK))
-		return g_unlink(path) == 0;
-	dir = g_dir_open(path, 0, NULL);
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree gchar *child = g_build_filename(path, name, NULL);
-		ect_remove_tree(child);
-	}
-	return g_rmdir(path) == 0;
-}
 
 gboolean
 ect_fixture_init(EctFixture *f, gboolean with_tpsd)
@@ -213,9 +81,6 @@ ect_fixture_init(EctFixture *f, gboolean with_tpsd)
 	const gchar *escctl = g_getenv("ESCCTL");
 	g_autoptr(GError) error = NULL;
 
-	g_mutex_init(&f->lock);
-	g_cond_init(&f->cond);
-	f->output = g_ptr_array_new_with_free_func(g_free);
 	if (escctl == NULL || !g_file_test(escctl, G_FILE_TEST_IS_EXECUTABLE)) {
 		g_test_skip("escctl is not built ($ESCCTL)");
 		return FALSE;
@@ -253,9 +118,9 @@ void
 ect_fixture_clear(EctFixture *f)
 {
 	g_clear_pointer(&f->pcsc, th_pcsc_free);
-	ect_tpsd_stop(f);
+	g_clear_pointer(&f->tpsd, th_tpsd_free);
 	if (f->dir != NULL && g_getenv("ECT_KEEP") == NULL)
-		ect_remove_tree(f->dir);
+		th_rm_rf(f->dir);
 	else if (f->dir != NULL)
 		g_test_message("kept %s", f->dir);
 	g_clear_pointer(&f->dir, g_free);
@@ -267,9 +132,6 @@ ect_fixture_clear(EctFixture *f)
 	g_clear_pointer(&f->password_file, g_free);
 	g_clear_pointer(&f->url, g_free);
 	g_clear_pointer(&f->phone_home, g_free);
-	g_clear_pointer(&f->output, g_ptr_array_unref);
-	g_mutex_clear(&f->lock);
-	g_cond_clear(&f->cond);
 }
 
 void
@@ -500,66 +362,35 @@ ect_parse_json(const gchar *text)
 	return json_object_ref(json_node_get_object(root));
 }
 
+const gchar *
+ect_json_string(JsonObject *o, const gchar *member)
+{
+	return json_object_has_member(o, member) ? json_object_get_string_member(o, member) : NULL;
+}
+
+void
+ect_assert_json_error(const gchar *out, const gchar *kind, gint exit_code)
+{
+	g_autoptr(JsonObject) o = ect_parse_json(out);
+	JsonObject *e;
+
+	g_assert_false(json_object_get_boolean_member(o, "success"));
+	g_assert_cmpint(json_object_get_int_member(o, "exit-code"), ==, exit_code);
+	g_assert_true(json_object_has_member(o, "error"));
+	e = json_object_get_object_member(o, "error");
+	g_assert_cmpstr(ect_json_string(e, "kind"), ==, kind);
+	g_assert_cmpint(json_object_get_int_member(e, "exit-code"), ==, exit_code);
+	g_assert_nonnull(ect_json_string(e, "message"));
+}
+
 /* ---- OpenSC --------------------------------------------------------------------------- */
-
-gboolean
-ect_have_pkcs11_tool(void)
-{
-	g_autofree gchar *path = g_find_program_in_path("pkcs11-tool");
-
-	if (path == NULL || !g_file_test(TH_PCSC_OPENSC_PKCS11, G_FILE_TEST_EXISTS)) {
-		g_test_skip("pkcs11-tool or OpenSC's PKCS#11 module is not installed (package opensc)");
-		return FALSE;
-	}
-	return TRUE;
-}
-
-gint
-ect_pkcs11_tool(EctFixture *f, gchar **out, ...)
-{
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	g_autofree gchar *stdout_text = NULL;
-	g_autofree gchar *stderr_text = NULL;
-	const gchar *arg;
-	gint status = -1;
-	va_list args;
-
-	g_ptr_array_add(argv, (gpointer) "pkcs11-tool");
-	g_ptr_array_add(argv, (gpointer) "--module");
-	g_ptr_array_add(argv, (gpointer)TH_PCSC_OPENSC_PKCS11);
-	va_start(args, out);
-	while ((arg = va_arg(args, const gchar *)) != NULL)
-		g_ptr_array_add(argv, (gpointer)arg);
-	va_end(args);
-	g_ptr_array_add(argv, NULL);
-	g_assert_true(th_pcsc_run(f->pcsc, (const gchar *const *)argv->pdata, ECT_PKCS11_TIMEOUT_MS, &status, &stdout_text,
-				  &stderr_text, &error));
-	g_assert_no_error(error);
-	if (status != 0)
-		g_test_message("pkcs11-tool exited with %d:\n%s%s", status, stdout_text, stderr_text);
-	if (out != NULL)
-		*out = g_steal_pointer(&stdout_text);
-	return status;
-}
 
 gboolean
 ect_pkcs11_sign(EctFixture *f, const gchar *pin, GBytes *message, GBytes **signature)
 {
-	g_autofree gchar *in_path = ect_path(f, "to-sign.bin");
-	g_autofree gchar *sig_path = ect_path(f, "signature.bin");
 	g_autoptr(GBytes) digest_info = pcsc_sha256_digest_info(message);
-	g_autofree gchar *sig = NULL;
-	gsize sig_len = 0;
 
-	g_assert_true(g_file_set_contents(in_path, g_bytes_get_data(digest_info, NULL), (gssize)g_bytes_get_size(digest_info), NULL));
-	g_unlink(sig_path);
-	if (ect_pkcs11_tool(f, NULL, "--login", "--pin", pin, "--sign", "--mechanism", "RSA-PKCS", "--id", "01", "--input-file",
-			    in_path, "--output-file", sig_path, NULL) != 0)
-		return FALSE;
-	g_assert_true(g_file_get_contents(sig_path, &sig, &sig_len, NULL));
-	*signature = g_bytes_new(sig, sig_len);
-	return TRUE;
+	return th_pkcs11_sign(f->pcsc, ECT_PKCS11_TIMEOUT_MS, pin, digest_info, signature);
 }
 
 gboolean

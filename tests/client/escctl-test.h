@@ -15,11 +15,11 @@
 #include <json-glib/json-glib.h>
 
 #include "th-pcsc.h"
+#include "th-pkcs11.h"
+#include "th-tpsd.h"
 
 G_BEGIN_DECLS
 
-#define ECT_TPSD_START_TIMEOUT_S 120
-#define ECT_TPSD_STOP_TIMEOUT_S	 20
 #define ECT_ESCCTL_TIMEOUT_MS	 300000 /* one escctl run (an ENROLL generates two RSA keys) */
 #define ECT_PKCS11_TIMEOUT_MS	 120000
 #define ECT_TPSD_CONFIG                                                                            \
@@ -29,12 +29,7 @@ G_BEGIN_DECLS
 typedef struct {
 	ThPcsc *pcsc;	   /* NULL when the test is skipped */
 	gchar *dir;	   /* scratch directory of the test (tpsd state under it) */
-	GSubprocess *tpsd; /* NULL when the test runs without tpsd */
-	GThread *reader;
-	GMutex lock;
-	GCond cond;
-	GPtrArray *output; /* tpsd's output lines */
-	gboolean eof;
+	ThTpsd *tpsd;	   /* NULL when the test runs without tpsd */
 	guint16 port;
 	gchar *state_dir;
 	gchar *trust_file;    /* tpsd's TLS certificate (PEM) */
@@ -109,15 +104,18 @@ ect_escctl(EctFixture *f, const gchar *stdin_text, gchar **out, gchar **err, ...
 /* Parses @text as one JSON object (asserts it is). */
 JsonObject *
 ect_parse_json(const gchar *text) G_GNUC_WARN_UNUSED_RESULT;
+/* @member of @o as a string, NULL when there is none. */
+const gchar *
+ect_json_string(JsonObject *o, const gchar *member);
+/* @out is the JSON object of a failed run: success false, exit-code @exit_code, and an error
+ * object with kind @kind, the same exit-code and a message. */
+void
+ect_assert_json_error(const gchar *out, const gchar *kind, gint exit_code);
 
 /* ---- OpenSC ------------------------------------------------------------------------- */
 
-/* FALSE (and g_test_skip) if pkcs11-tool or OpenSC's module is missing. */
-gboolean
-ect_have_pkcs11_tool(void);
-/* pkcs11-tool --module opensc-pkcs11.so <args>; its exit status. */
-gint
-ect_pkcs11_tool(EctFixture *f, gchar **out, ...) G_GNUC_NULL_TERMINATED;
+/* pkcs11-tool: th_pkcs11_check_available() and th_pkcs11_tool(f->pcsc, ECT_PKCS11_TIMEOUT_MS,
+ * ...) of tests/harness/th-pkcs11.h. */
 /* Signs a message with key ID 01 after logging in with @pin (CKM_RSA_PKCS over a SHA-256
  * DigestInfo); the signature in *@signature. FALSE when pkcs11-tool failed (e.g. wrong PIN). */
 gboolean

@@ -23,25 +23,6 @@
 #define SERVER_IO_TIMEOUT_S 60
 #define MONITOR_TIMEOUT_S   60
 
-static const gchar *
-json_string(JsonObject *o, const gchar *member)
-{
-	return json_object_has_member(o, member) ? json_object_get_string_member(o, member) : NULL;
-}
-
-static void
-assert_json_error(const gchar *out, const gchar *kind, gint exit_code)
-{
-	g_autoptr(JsonObject) o = ect_parse_json(out);
-	JsonObject *e;
-
-	g_assert_false(json_object_get_boolean_member(o, "success"));
-	g_assert_cmpint(json_object_get_int_member(o, "exit-code"), ==, exit_code);
-	e = json_object_get_object_member(o, "error");
-	g_assert_nonnull(e);
-	g_assert_cmpstr(json_string(e, "kind"), ==, kind);
-}
-
 /* ---- usage, readers ------------------------------------------------------------------- */
 
 static void
@@ -72,7 +53,7 @@ test_usage(EctFixture *f, gconstpointer data)
 	/* a password file that does not exist: said before anything runs */
 	g_assert_cmpint(ect_escctl(f, NULL, &out, &err, "--json", "format", "--password-file", "/nonexistent", NULL), ==, 2);
 	g_assert_nonnull(strstr(err, "/nonexistent"));
-	assert_json_error(out, "invalid-input", 2);
+	ect_assert_json_error(out, "invalid-input", 2);
 	g_clear_pointer(&out, g_free);
 	g_clear_pointer(&err, g_free);
 	/* --password-stdin with nothing on standard input */
@@ -96,7 +77,7 @@ test_readers(EctFixture *f, gconstpointer data)
 	/* no card anywhere */
 	g_assert_cmpint(ect_escctl(f, NULL, &out, &err, "--json", "info", NULL), ==, 3);
 	g_assert_nonnull(strstr(err, "No reader has a card"));
-	assert_json_error(out, "no-card", 3);
+	ect_assert_json_error(out, "no-card", 3);
 	g_clear_pointer(&out, g_free);
 	g_clear_pointer(&err, g_free);
 	g_assert_cmpint(ect_escctl(f, NULL, NULL, &err, "--reader", "No Such Reader", "certs", NULL), ==, 3);
@@ -117,9 +98,9 @@ test_readers(EctFixture *f, gconstpointer data)
 	g_clear_pointer(&err, g_free);
 	g_assert_cmpint(ect_escctl(f, NULL, &out, NULL, "--json", "--reader", "Virtual PCD 00 01", "info", NULL), ==, 0);
 	o = ect_parse_json(out);
-	g_assert_cmpstr(json_string(o, "reader"), ==, "Virtual PCD 00 01");
-	g_assert_cmpstr(json_string(o, "cuid"), ==, "22222222222222222222");
-	g_assert_cmpstr(json_string(o, "status"), ==, "blank");
+	g_assert_cmpstr(ect_json_string(o, "reader"), ==, "Virtual PCD 00 01");
+	g_assert_cmpstr(ect_json_string(o, "cuid"), ==, "22222222222222222222");
+	g_assert_cmpstr(ect_json_string(o, "status"), ==, "blank");
 	g_clear_pointer(&o, json_object_unref);
 	g_clear_pointer(&out, g_free);
 	/* certs of a token without certificates */
@@ -155,7 +136,7 @@ test_readers(EctFixture *f, gconstpointer data)
 	g_assert_no_error(error);
 	g_assert_cmpint(ect_escctl(f, NULL, &out, &err, "--json", "list", NULL), ==, 3);
 	g_assert_nonnull(strstr(err, "pcscd"));
-	assert_json_error(out, "no-service", 3);
+	ect_assert_json_error(out, "no-service", 3);
 }
 
 /* ---- servers that are not a TPS ------------------------------------------------------- */
@@ -330,17 +311,17 @@ test_bad_server(EctFixture *f, gconstpointer data)
 	g_assert_cmpint(status, ==, 5);
 	switch (kind) {
 	case SERVER_DOWN:
-		assert_json_error(out, "connect", 5);
+		ect_assert_json_error(out, "connect", 5);
 		g_assert_nonnull(strstr(err, "Cannot connect to the server"));
 		break;
 	case SERVER_NOT_HTTP:
 	case SERVER_BAD_MESSAGE:
-		assert_json_error(out, "protocol", 5);
+		ect_assert_json_error(out, "protocol", 5);
 		g_assert_true(server.served);
 		break;
 	case SERVER_STALL:
 	default:
-		assert_json_error(out, "timeout", 5);
+		ect_assert_json_error(out, "timeout", 5);
 		g_assert_nonnull(strstr(err, "did not answer"));
 		g_assert_true(server.served);
 		/* --timeout 2: well before the default 60 s */
@@ -395,7 +376,7 @@ wait_event(LineReader *r, const gchar *event, const gchar *reader)
 	for (;;) {
 		for (; seen < r->lines->len; seen++) {
 			g_autoptr(JsonObject) o = ect_parse_json(g_ptr_array_index(r->lines, seen));
-			if (g_strcmp0(json_string(o, "event"), event) == 0 && (reader == NULL || g_strcmp0(json_string(o, "reader"), reader) == 0))
+			if (g_strcmp0(ect_json_string(o, "event"), event) == 0 && (reader == NULL || g_strcmp0(ect_json_string(o, "reader"), reader) == 0))
 				return;
 		}
 		g_assert_false(r->eof);

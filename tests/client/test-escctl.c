@@ -35,28 +35,6 @@
 #define SECOND_PIN "654321"
 #define CUT_TIMEOUT_S 120
 
-static const gchar *
-json_string(JsonObject *o, const gchar *member)
-{
-	return json_object_has_member(o, member) ? json_object_get_string_member(o, member) : NULL;
-}
-
-/* The JSON object of a failed run: its error kind and exit code. */
-static void
-assert_json_error(const gchar *out, const gchar *kind, gint exit_code)
-{
-	g_autoptr(JsonObject) o = ect_parse_json(out);
-	JsonObject *e;
-
-	g_assert_false(json_object_get_boolean_member(o, "success"));
-	g_assert_cmpint(json_object_get_int_member(o, "exit-code"), ==, exit_code);
-	g_assert_true(json_object_has_member(o, "error"));
-	e = json_object_get_object_member(o, "error");
-	g_assert_cmpstr(json_string(e, "kind"), ==, kind);
-	g_assert_cmpint(json_object_get_int_member(e, "exit-code"), ==, exit_code);
-	g_assert_nonnull(json_string(e, "message"));
-}
-
 /* ---- FORMAT, ENROLL, PIN RESET -------------------------------------------------------- */
 
 static void
@@ -77,22 +55,22 @@ test_lifecycle(EctFixture *f, gconstpointer data)
 	JsonObject *issuer;
 	guint verified = 0;
 
-	if (f->pcsc == NULL || !ect_have_pkcs11_tool())
+	if (f->pcsc == NULL || !th_pkcs11_check_available())
 		return;
 	ect_plug_card(f, 0, "main", FALSE, "--cuid", cuid, NULL);
 
 	/* list: the formatted card in slot 0, nothing in slot 1 */
 	g_assert_cmpint(ect_escctl(f, NULL, &out, NULL, "--json", "list", NULL), ==, 0);
 	o = ect_parse_json(out);
-	g_assert_cmpstr(json_string(o, "command"), ==, "list");
+	g_assert_cmpstr(ect_json_string(o, "command"), ==, "list");
 	g_assert_true(json_object_get_boolean_member(o, "success"));
 	readers = json_object_get_array_member(o, "readers");
 	g_assert_cmpuint(json_array_get_length(readers), ==, 2);
 	r0 = json_array_get_object_element(readers, 0);
-	g_assert_cmpstr(json_string(r0, "reader"), ==, "Virtual PCD 00 00");
+	g_assert_cmpstr(ect_json_string(r0, "reader"), ==, "Virtual PCD 00 00");
 	g_assert_true(json_object_get_boolean_member(r0, "card-present"));
-	g_assert_cmpstr(json_string(r0, "cuid"), ==, cuid);
-	g_assert_cmpstr(json_string(r0, "atr"), ==, "3B80800101");
+	g_assert_cmpstr(ect_json_string(r0, "cuid"), ==, cuid);
+	g_assert_cmpstr(ect_json_string(r0, "atr"), ==, "3B80800101");
 	g_assert_false(json_object_get_boolean_member(json_array_get_object_element(readers, 1), "card-present"));
 	g_clear_pointer(&o, json_object_unref);
 	g_clear_pointer(&out, g_free);
@@ -116,14 +94,14 @@ test_lifecycle(EctFixture *f, gconstpointer data)
 	/* info: FORMAT wrote the phone-home URL, which names this TPS */
 	g_assert_cmpint(ect_escctl(f, NULL, &out, NULL, "--json", "info", "--ca-file", f->trust_file, NULL), ==, 0);
 	o = ect_parse_json(out);
-	g_assert_cmpstr(json_string(o, "status"), ==, "formatted");
-	g_assert_cmpstr(json_string(o, "issuer-url"), ==, f->phone_home);
+	g_assert_cmpstr(ect_json_string(o, "status"), ==, "formatted");
+	g_assert_cmpstr(ect_json_string(o, "issuer-url"), ==, f->phone_home);
 	g_assert_cmpint(json_object_get_int_member(o, "certificate-count"), ==, 0);
 	g_assert_true(json_object_has_member(o, "issuer"));
 	issuer = json_object_get_object_member(o, "issuer");
-	g_assert_cmpstr(json_string(issuer, "operation-url"), ==, f->url);
-	g_assert_cmpstr(json_string(issuer, "token-type"), ==, "userKey");
-	g_assert_nonnull(json_string(issuer, "name"));
+	g_assert_cmpstr(ect_json_string(issuer, "operation-url"), ==, f->url);
+	g_assert_cmpstr(ect_json_string(issuer, "token-type"), ==, "userKey");
+	g_assert_nonnull(ect_json_string(issuer, "name"));
 	g_clear_pointer(&o, json_object_unref);
 	g_clear_pointer(&out, g_free);
 
@@ -134,9 +112,9 @@ test_lifecycle(EctFixture *f, gconstpointer data)
 			==, 0);
 	o = ect_parse_json(out);
 	g_assert_true(json_object_get_boolean_member(o, "success"));
-	g_assert_cmpstr(json_string(o, "operation"), ==, "enroll");
-	g_assert_cmpstr(json_string(o, "url"), ==, f->url);
-	g_assert_cmpstr(json_string(o, "cuid"), ==, cuid);
+	g_assert_cmpstr(ect_json_string(o, "operation"), ==, "enroll");
+	g_assert_cmpstr(ect_json_string(o, "url"), ==, f->url);
+	g_assert_cmpstr(ect_json_string(o, "cuid"), ==, cuid);
 	g_assert_cmpint(json_object_get_int_member(o, "status"), ==, 0);
 	g_assert_cmpint(json_object_get_int_member(o, "apdu-count"), >, 10);
 	g_assert_nonnull(strstr(err, "Progress: 100%"));
@@ -156,17 +134,17 @@ test_lifecycle(EctFixture *f, gconstpointer data)
 	g_assert_cmpuint(json_array_get_length(certs), ==, 2);
 	for (guint i = 0; i < 2; i++) {
 		JsonObject *c = json_array_get_object_element(certs, i);
-		g_assert_nonnull(strstr(json_string(c, "subject"), "demo"));
+		g_assert_nonnull(strstr(ect_json_string(c, "subject"), "demo"));
 		g_assert_true(json_object_get_boolean_member(c, "valid-now"));
-		g_assert_cmpstr(json_string(c, "key"), ==, "RSA 2048 bits");
-		g_assert_true(g_str_has_prefix(json_string(c, "pem"), "-----BEGIN CERTIFICATE-----"));
+		g_assert_cmpstr(ect_json_string(c, "key"), ==, "RSA 2048 bits");
+		g_assert_true(g_str_has_prefix(ect_json_string(c, "pem"), "-----BEGIN CERTIFICATE-----"));
 	}
 
 	/* OpenSC signs with the card; the signature verifies with the signing certificate */
 	g_assert_true(ect_pkcs11_sign(f, FIRST_PIN, message, &signature));
 	for (guint i = 0; i < 2; i++) {
 		JsonObject *c = json_array_get_object_element(certs, i);
-		if (ect_verify_with_pem(json_string(c, "pem"), message, signature))
+		if (ect_verify_with_pem(ect_json_string(c, "pem"), message, signature))
 			verified++;
 	}
 	g_assert_cmpuint(verified, ==, 1);
@@ -180,7 +158,7 @@ test_lifecycle(EctFixture *f, gconstpointer data)
 	{
 		g_autoptr(JsonObject) r = ect_parse_json(out);
 		g_assert_true(json_object_get_boolean_member(r, "success"));
-		g_assert_cmpstr(json_string(r, "operation"), ==, "pin-reset");
+		g_assert_cmpstr(ect_json_string(r, "operation"), ==, "pin-reset");
 		g_assert_cmpint(json_object_get_int_member(r, "status"), ==, 0);
 	}
 	g_clear_pointer(&signature, g_bytes_unref);
@@ -208,10 +186,10 @@ test_wrong_password(EctFixture *f, gconstpointer data)
 			==, 6);
 	g_assert_nonnull(strstr(err, "the user name or password is wrong"));
 	g_assert_nonnull(strstr(err, "(code 14)"));
-	assert_json_error(out, "auth", 6);
+	ect_assert_json_error(out, "auth", 6);
 	o = ect_parse_json(out);
 	g_assert_cmpint(json_object_get_int_member(o, "status"), ==, 14);
-	g_assert_cmpstr(json_string(o, "status-name"), ==, "STATUS_ERROR_LOGIN");
+	g_assert_cmpstr(ect_json_string(o, "status-name"), ==, "STATUS_ERROR_LOGIN");
 	ect_assert_tpsd_alive(f);
 }
 
@@ -238,7 +216,7 @@ test_untrusted(EctFixture *f, gconstpointer data)
 				   "demo", "--password-file", f->password_file, NULL),
 			==, 5);
 	g_assert_nonnull(strstr(err, "not trusted"));
-	assert_json_error(out, "tls", 5);
+	ect_assert_json_error(out, "tls", 5);
 	g_clear_pointer(&out, g_free);
 	g_clear_pointer(&err, g_free);
 	/* phone home is checked the same way */
@@ -493,7 +471,7 @@ test_prompts(EctFixture *f, gconstpointer data)
 		g_source_remove(pty.watch);
 	close(pty.master);
 	g_string_free(pty.seen, TRUE);
-	g_assert_true(ect_pkcs11_tool(f, NULL, "--login", "--pin", FIRST_PIN, "--list-objects", NULL) == 0);
+	g_assert_true(th_pkcs11_tool(f->pcsc, ECT_PKCS11_TIMEOUT_MS, NULL, "--login", "--pin", FIRST_PIN, "--list-objects", NULL) == 0);
 }
 
 /* LeakSanitizer crashes walking the dynamic TLS of the dlopen()ed GnuTLS GIO module; see

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "th-pcsc.h"
+#include "th-util.h"
 
 G_BEGIN_DECLS
 
@@ -40,9 +41,6 @@ th_proc_status_code(GSubprocess *proc);
 /* TH_PCSC_ERROR_DIED: "<who> exited with status N; last lines of <log>: ..." */
 void
 th_pcsc_set_died(GError **error, const gchar *who, GSubprocess *proc, const gchar *log_path);
-/* rm -rf without following symbolic links. */
-void
-th_rm_rf(const gchar *path);
 /* Points PCSCLITE_CSOCK_NAME at this process's harness link (done early: setenv is best
  * called before GLib starts its worker threads). */
 void

@@ -176,27 +176,6 @@ th_pcsc_set_died(GError **error, const gchar *who, GSubprocess *proc, const gcha
 
 /* ---- files ----------------------------------------------------------------------------- */
 
-void
-th_rm_rf(const gchar *path)
-{
-	GStatBuf st;
-
-	if (g_lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-		const gchar *name;
-
-		while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-			g_autofree gchar *child = g_build_filename(path, name, NULL);
-			th_rm_rf(child);
-		}
-		g_rmdir(path);
-	} else {
-		g_unlink(path);
-	}
-}
-
 static gboolean
 th_pid_is_dead(const gchar *text)
 {

@@ -37,6 +37,20 @@ pcsc_client_wait(PcscClientCond cond, gpointer data, guint timeout_ms)
 	return cond(data);
 }
 
+/* A condition for pcsc_client_wait(): the gboolean at @data (a callback's "done") is TRUE. */
+static inline gboolean
+pcsc_client_is_set(gpointer data)
+{
+	return *(gboolean *)data;
+}
+
+/* Iterates the thread-default main context until *@flag or @timeout_ms passed. */
+static inline gboolean
+pcsc_client_wait_flag(gboolean *flag, guint timeout_ms)
+{
+	return pcsc_client_wait(pcsc_client_is_set, flag, timeout_ms);
+}
+
 /* Runs the main context for @ms. */
 static inline void
 pcsc_client_run_for(guint ms)

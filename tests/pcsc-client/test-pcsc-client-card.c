@@ -218,12 +218,6 @@ loop_job_done(GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 static gboolean
-loop_job_is_done(gpointer data)
-{
-	return ((LoopJob *)data)->done;
-}
-
-static gboolean
 loop_job_sent_20(gpointer data)
 {
 	return g_atomic_int_get(&((LoopJob *)data)->sent) >= 20 || ((LoopJob *)data)->done;
@@ -249,7 +243,7 @@ test_transmit_removed(ThPcscFixture *f, gconstpointer data)
 	/* pulled in the middle of the job */
 	g_assert_true(th_pcsc_stop_card(f->pcsc, vcard, &error));
 	g_assert_no_error(error);
-	g_assert_true(pcsc_client_wait(loop_job_is_done, &lj, PCSC_CLIENT_WAIT_MS));
+	g_assert_true(pcsc_client_wait_flag(&lj.done, PCSC_CLIENT_WAIT_MS));
 	g_test_message("after %u APDUs: %s", lj.apdu_count, lj.error != NULL ? lj.error->message : "no error");
 	g_assert_error(lj.error, ESC_ERROR, ESC_ERROR_CARD_REMOVED);
 	g_assert_nonnull(strstr(lj.error->message, READER0));
@@ -292,7 +286,7 @@ test_transmit_killed(ThPcscFixture *f, gconstpointer data)
 		g_assert_true(th_pcsc_card_kill(vcard, SIGKILL, &error));
 		g_assert_no_error(error);
 		killed_at = g_get_monotonic_time();
-		g_assert_true(pcsc_client_wait(loop_job_is_done, &lj, PCSC_CLIENT_WAIT_MS));
+		g_assert_true(pcsc_client_wait_flag(&lj.done, PCSC_CLIENT_WAIT_MS));
 		g_test_message("round %u: killed after %u APDUs, failed %" G_GINT64_FORMAT " ms later: %s", round, lj.apdu_count,
 			       (g_get_monotonic_time() - killed_at) / 1000, lj.error != NULL ? lj.error->message : "no error");
 		g_assert_error(lj.error, ESC_ERROR, ESC_ERROR_CARD_REMOVED);
@@ -361,12 +355,6 @@ kill_job_first_sent(gpointer data)
 	return sent;
 }
 
-static gboolean
-kill_job_is_done(gpointer data)
-{
-	return ((KillJob *)data)->done;
-}
-
 /* The card killed exactly between two APDUs of a job, or while it holds an APDU (stopped with
  * SIGSTOP, so the APDU is in flight when SIGKILL comes): the next / the pending transmit fails
  * CARD_REMOVED, not CARD ("answered with 0 bytes"). */
@@ -403,7 +391,7 @@ test_transmit_killed_between_during(ThPcscFixture *f, gconstpointer data)
 		kj.go = TRUE;
 		g_cond_broadcast(&kj.cond);
 		g_mutex_unlock(&kj.mutex);
-		g_assert_true(pcsc_client_wait(kill_job_is_done, &kj, PCSC_CLIENT_WAIT_MS));
+		g_assert_true(pcsc_client_wait_flag(&kj.done, PCSC_CLIENT_WAIT_MS));
 		g_test_message("%s: failed %" G_GINT64_FORMAT " ms after the kill: %s", during ? "during" : "between",
 			       (g_get_monotonic_time() - killed_at) / 1000, kj.error != NULL ? kj.error->message : "no error");
 		g_assert_error(kj.error, ESC_ERROR, ESC_ERROR_CARD_REMOVED);
@@ -482,12 +470,6 @@ reset_job_done(GObject *source, GAsyncResult *res, gpointer user_data)
 	rj->done = TRUE;
 }
 
-static gboolean
-reset_job_is_done(gpointer data)
-{
-	return ((ResetJob *)data)->done;
-}
-
 static GError *
 run_reset_job(ThPcsc *pcsc, EscCard *card, GBytes *fake_cuid)
 {
@@ -511,7 +493,7 @@ run_reset_job(ThPcsc *pcsc, EscCard *card, GBytes *fake_cuid)
 	rj.reset_done = TRUE;
 	g_cond_broadcast(&rj.cond);
 	g_mutex_unlock(&rj.mutex);
-	g_assert_true(pcsc_client_wait(reset_job_is_done, &rj, PCSC_CLIENT_WAIT_MS));
+	g_assert_true(pcsc_client_wait_flag(&rj.done, PCSC_CLIENT_WAIT_MS));
 	g_mutex_clear(&rj.mutex);
 	g_cond_clear(&rj.cond);
 	return rj.error;
@@ -591,7 +573,7 @@ test_cancel(ThPcscFixture *f, gconstpointer data)
 	esc_card_run_job_async(card, TRUE, loop_job, &lj, NULL, cancellable, loop_job_done, &lj);
 	/* cancel from the main context once 10 APDUs went: the job stops between two */
 	g_idle_add(cancel_when_sent, pair);
-	g_assert_true(pcsc_client_wait(loop_job_is_done, &lj, PCSC_CLIENT_WAIT_MS));
+	g_assert_true(pcsc_client_wait_flag(&lj.done, PCSC_CLIENT_WAIT_MS));
 	g_assert_error(lj.error, ESC_ERROR, ESC_ERROR_CANCELLED);
 	g_assert_cmpint(g_atomic_int_get(&lj.sent), >=, 10);
 	g_assert_cmpint(g_atomic_int_get(&lj.sent), <, 1000000);
@@ -717,7 +699,7 @@ test_pcscd_restart(ThPcscFixture *f, gconstpointer data)
 	g_assert_true(pcsc_client_wait(loop_job_sent_20, &busy, PCSC_CLIENT_WAIT_MS));
 	g_assert_true(th_pcsc_kill_pcscd(f->pcsc, SIGKILL, &error));
 	g_assert_no_error(error);
-	g_assert_true(pcsc_client_wait(loop_job_is_done, &busy, PCSC_CLIENT_WAIT_MS));
+	g_assert_true(pcsc_client_wait_flag(&busy.done, PCSC_CLIENT_WAIT_MS));
 	g_test_message("pcscd killed after %u APDUs: %s", busy.apdu_count, busy.error != NULL ? busy.error->message : "no error");
 	g_assert_error(busy.error, ESC_ERROR, ESC_ERROR_NO_SERVICE);
 	g_clear_error(&busy.error);

@@ -80,12 +80,6 @@ on_done(GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 static gboolean
-run_is_done(gpointer data)
-{
-	return ((Run *)data)->done;
-}
-
-static gboolean
 run_has_request(gpointer data)
 {
 	return ((Run *)data)->request != NULL;
@@ -161,7 +155,7 @@ test_removed_while_asking(ThPcscFixture *f, gconstpointer data)
 		g_assert_true(th_pcsc_stop_card(f->pcsc, vcard, &error));
 		g_assert_no_error(error);
 		removed_at = g_get_monotonic_time();
-		g_assert_true(pcsc_client_wait(run_is_done, &run, PCSC_CLIENT_WAIT_MS));
+		g_assert_true(pcsc_client_wait_flag(&run.done, PCSC_CLIENT_WAIT_MS));
 		g_test_message("%s, %" G_GINT64_FORMAT " ms after the removal", run.error != NULL ? run.error->message : "ok",
 			       (g_get_monotonic_time() - removed_at) / 1000);
 		g_assert_false(run.ok);
@@ -183,7 +177,7 @@ test_removed_while_asking(ThPcscFixture *f, gconstpointer data)
 		g_assert_nonnull(th_pcsc_plug_vcard(f->pcsc, 0, &error, "--cuid", "0102030405060708090A", NULL));
 		g_assert_no_error(error);
 		esc_operation_run_async(op, NULL, on_done, &run);
-		g_assert_true(pcsc_client_wait(run_is_done, &run, PCSC_CLIENT_WAIT_MS));
+		g_assert_true(pcsc_client_wait_flag(&run.done, PCSC_CLIENT_WAIT_MS));
 		g_assert_error(run.error, ESC_ERROR, ESC_ERROR_CARD_REMOVED);
 		g_assert_false(esc_token_get_busy(old));
 		g_assert_cmpuint(esc_operation_get_apdu_count(op), ==, 0);
@@ -200,7 +194,7 @@ test_removed_while_asking(ThPcscFixture *f, gconstpointer data)
 		op = new_op(run.token, url, &run);
 		run.cancel_on_request = cancellable;
 		esc_operation_run_async(op, cancellable, on_done, &run);
-		g_assert_true(pcsc_client_wait(run_is_done, &run, PCSC_CLIENT_WAIT_MS));
+		g_assert_true(pcsc_client_wait_flag(&run.done, PCSC_CLIENT_WAIT_MS));
 		g_test_message("%s", run.error != NULL ? run.error->message : "ok");
 		g_assert_error(run.error, ESC_ERROR, ESC_ERROR_CANCELLED);
 		g_assert_true(esc_login_request_is_answered(run.request));

@@ -197,12 +197,6 @@ refresh_done(GObject *source, GAsyncResult *res, gpointer user_data)
 	r->done = TRUE;
 }
 
-static gboolean
-refresh_is_done(gpointer data)
-{
-	return ((RefreshResult *)data)->done;
-}
-
 /* ---- tests ------------------------------------------------------------------------------------ */
 
 static void
@@ -271,7 +265,7 @@ test_insert_probe_remove(ThPcscFixture *f, gconstpointer data)
 	g_assert_null(esc_token_list_find_by_reader(list, READER0));
 	g_assert_cmpuint(s->items_changed, ==, 2);
 	esc_token_refresh_async(item, NULL, refresh_done, &r);
-	g_assert_true(pcsc_client_wait(refresh_is_done, &r, PCSC_CLIENT_WAIT_MS));
+	g_assert_true(pcsc_client_wait_flag(&r.done, PCSC_CLIENT_WAIT_MS));
 	g_assert_error(r.error, ESC_ERROR, ESC_ERROR_CARD_REMOVED);
 	g_clear_error(&r.error);
 }
@@ -333,7 +327,7 @@ test_enrolled_phone_home(ThPcscFixture *f, gconstpointer data)
 
 		esc_token_refresh_async(token, NULL, refresh_done, &r);
 		g_assert_true(esc_token_get_busy(token));
-		g_assert_true(pcsc_client_wait(refresh_is_done, &r, PCSC_CLIENT_WAIT_MS));
+		g_assert_true(pcsc_client_wait_flag(&r.done, PCSC_CLIENT_WAIT_MS));
 		g_assert_no_error(r.error);
 		g_assert_false(esc_token_get_busy(token));
 		g_assert_true(esc_token_get_info(token) != before);
@@ -375,7 +369,7 @@ test_token_errors(ThPcscFixture *f, gconstpointer data)
 	g_assert_cmpstr(esc_token_get_display_name(token), ==, "Virtual PCD 00 01");
 	g_assert_true(ESC_IS_CARD(esc_token_get_card(token)));
 	esc_token_refresh_async(token, NULL, refresh_done, &r);
-	g_assert_true(pcsc_client_wait(refresh_is_done, &r, PCSC_CLIENT_WAIT_MS));
+	g_assert_true(pcsc_client_wait_flag(&r.done, PCSC_CLIENT_WAIT_MS));
 	g_assert_error(r.error, ESC_ERROR, ESC_ERROR_NO_CARD);
 	g_assert_cmpint(esc_token_get_status(token), ==, ESC_TOKEN_STATUS_ERROR);
 	g_assert_nonnull(esc_token_get_error(token));

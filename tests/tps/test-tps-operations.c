@@ -28,13 +28,15 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 #include <stdarg.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <signal.h>
+#include <string.h>
 
 #include "pcsc-ca.h"
 #include "th-card.h"
 #include "th-pcsc.h"
+#include "th-pkcs11.h"
+#include "th-tpsd.h"
+#include "th-util.h"
 #include "tok-bytes.h"
 #include "tok-error.h"
 #include "tok-gp-crypto.h"
@@ -45,8 +47,6 @@
 #include "tps-token-db.h"
 #include "tps-token-record.h"
 
-#define TPSD_START_TIMEOUT_S 120
-#define TPSD_STOP_TIMEOUT_S  20
 #define PKCS11_TIMEOUT_MS    120000
 #define TEST_ATR	     "3B80800101" /* esc-vcard's default */
 #define FIRST_PIN	     "123456"
@@ -62,205 +62,15 @@
 typedef struct {
 	ThPcsc *pcsc; /* NULL when skipped */
 	gchar *state_dir;
-	GSubprocess *tpsd;
-	GThread *reader;
-	GMutex lock;
-	GCond cond;
-	GPtrArray *output; /* tpsd's stdout + stderr lines */
-	gboolean eof;
-	guint16 port;
-	gchar *trust_file;
-	gchar *password; /* the demo user's */
+	ThTpsd *tpsd;
 } Fixture;
 
 /* ---- tpsd ----------------------------------------------------------------------------- */
 
-static gpointer
-tpsd_reader_thread(gpointer data)
-{
-	Fixture *f = data;
-	g_autoptr(GDataInputStream) in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(f->tpsd));
-
-	for (;;) {
-		gchar *line = g_data_input_stream_read_line_utf8(in, NULL, NULL, NULL);
-
-		g_mutex_lock(&f->lock);
-		if (line == NULL)
-			f->eof = TRUE;
-		else
-			g_ptr_array_add(f->output, line);
-		g_cond_broadcast(&f->cond);
-		g_mutex_unlock(&f->lock);
-		if (line == NULL)
-			return NULL;
-	}
-}
-
-static gchar *
-tpsd_output_text(Fixture *f)
-{
-	g_autoptr(GString) text = g_string_new(NULL);
-
-	g_mutex_lock(&f->lock);
-	for (guint i = 0; i < f->output->len; i++)
-		g_string_append_printf(text, "  %s\n", (const gchar *)g_ptr_array_index(f->output, i));
-	g_mutex_unlock(&f->lock);
-	return g_string_free(g_steal_pointer(&text), FALSE);
-}
-
-/* The first output line containing @needle (a copy), waiting for it; NULL at EOF or timeout. */
-static gchar *
-tpsd_wait_line(Fixture *f, const gchar *needle, guint timeout_s)
-{
-	gint64 end = g_get_monotonic_time() + (gint64)timeout_s * G_TIME_SPAN_SECOND;
-	guint seen = 0;
-	gchar *found = NULL;
-
-	g_mutex_lock(&f->lock);
-	while (found == NULL) {
-		for (; seen < f->output->len && found == NULL; seen++) {
-			const gchar *line = g_ptr_array_index(f->output, seen);
-			if (strstr(line, needle) != NULL)
-				found = g_strdup(line);
-		}
-		if (found != NULL || f->eof || !g_cond_wait_until(&f->cond, &f->lock, end))
-			break;
-	}
-	g_mutex_unlock(&f->lock);
-	return found;
-}
-
-static void
-tpsd_child_setup(gpointer user_data)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
-/* "… with the password "XXXX" (shown only now)" -> XXXX */
-static gchar *
-parse_quoted_after(const gchar *line, const gchar *marker)
-{
-	const gchar *start = strstr(line, marker);
-	const gchar *end;
-
-	if (start == NULL)
-		return NULL;
-	start += strlen(marker);
-	end = strchr(start, '"');
-	return end != NULL ? g_strndup(start, (gsize)(end - start)) : NULL;
-}
-
-static gboolean
-tpsd_start(Fixture *f, const gchar *tpsd)
-{
-	g_autoptr(GSubprocessLauncher) launcher =
-	    g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
-	g_autofree gchar *config = g_build_filename(f->state_dir, "tpsd.conf", NULL);
-	g_autofree gchar *stdbuf = g_find_program_in_path("stdbuf");
-	g_autofree gchar *listening = NULL;
-	g_autofree gchar *demo = NULL;
-	g_autoptr(GError) error = NULL;
-	const gchar *port_text;
-
-	g_assert_true(g_file_set_contents(config, TPSD_CONFIG, -1, NULL));
-	/* no applet images copied: tpsd seeds STATE/applets on first start */
-	g_subprocess_launcher_set_child_setup(launcher, tpsd_child_setup, NULL, NULL);
-	/* tpsd prints with stdio, block-buffered on a pipe: make its stdout line-buffered */
-	if (stdbuf != NULL)
-		f->tpsd = g_subprocess_launcher_spawn(launcher, &error, stdbuf, "-oL", "-eL", tpsd, "--config", config,
-						      "--state-dir", f->state_dir, "--port", "0", NULL);
-	else
-		f->tpsd = g_subprocess_launcher_spawn(launcher, &error, tpsd, "--config", config, "--state-dir",
-						      f->state_dir, "--port", "0", NULL);
-	g_assert_no_error(error);
-	f->reader = g_thread_new("tpsd-output", tpsd_reader_thread, f);
-
-	listening = tpsd_wait_line(f, "listening on https://", TPSD_START_TIMEOUT_S);
-	if (listening == NULL) {
-		g_autofree gchar *out = tpsd_output_text(f);
-		g_test_message("tpsd did not start:\n%s", out);
-		g_test_fail();
-		return FALSE;
-	}
-	/* "tpsd: listening on https://127.0.0.1:PORT/tps/tps (state in DIR)" */
-	port_text = strstr(listening, "https://");
-	port_text = strchr(port_text + strlen("https://"), ':');
-	g_assert_nonnull(port_text);
-	f->port = (guint16)g_ascii_strtoull(port_text + 1, NULL, 10);
-	g_assert_cmpuint(f->port, >, 0);
-	demo = tpsd_wait_line(f, "created the demo user", 1);
-	g_assert_nonnull(demo);
-	g_assert_nonnull(strstr(demo, "\"demo\""));
-	f->password = parse_quoted_after(demo, "with the password \"");
-	g_assert_nonnull(f->password);
-	f->trust_file = g_build_filename(f->state_dir, "tls", "server.crt", NULL);
-	g_assert_true(g_file_test(f->trust_file, G_FILE_TEST_EXISTS));
-	return TRUE;
-}
-
-static void
-on_waited(GObject *source, GAsyncResult *res, gpointer user_data)
-{
-	gboolean *done = user_data;
-
-	g_subprocess_wait_finish(G_SUBPROCESS(source), res, NULL);
-	*done = TRUE;
-}
-
-static void
-tpsd_stop(Fixture *f)
-{
-	gboolean done = FALSE;
-	gint64 end = g_get_monotonic_time() + TPSD_STOP_TIMEOUT_S * G_TIME_SPAN_SECOND;
-
-	if (f->tpsd == NULL)
-		return;
-	g_subprocess_send_signal(f->tpsd, SIGTERM);
-	g_subprocess_wait_async(f->tpsd, NULL, on_waited, &done);
-	while (!done && g_get_monotonic_time() < end) {
-		if (!g_main_context_iteration(NULL, FALSE))
-			g_usleep(G_USEC_PER_SEC / 50);
-	}
-	if (!done) {
-		g_test_message("tpsd ignored SIGTERM for %d s: killed", TPSD_STOP_TIMEOUT_S);
-		g_subprocess_force_exit(f->tpsd);
-		while (!done)
-			g_main_context_iteration(NULL, TRUE);
-	}
-	if (!g_subprocess_get_if_exited(f->tpsd) || g_subprocess_get_exit_status(f->tpsd) != 0) {
-		g_autofree gchar *out = tpsd_output_text(f);
-		g_test_message("tpsd did not exit cleanly:\n%s", out);
-	}
-	if (f->reader != NULL)
-		g_thread_join(f->reader);
-	f->reader = NULL;
-	g_clear_object(&f->tpsd);
-}
-
 static void
 assert_tpsd_alive(Fixture *f)
 {
-	g_mutex_lock(&f->lock);
-	g_assert_false(f->eof);
-	g_mutex_unlock(&f->lock);
-	/* the identifier is the PID until the process has exited */
-	g_assert_nonnull(g_subprocess_get_identifier(f->tpsd));
-}
-
-static gboolean
-remove_tree(const gchar *path)
-{
-	g_autoptr(GDir) dir = NULL;
-	const gchar *name;
-
-	if (!g_file_test(path, G_FILE_TEST_IS_DIR) || g_file_test(path, G_FILE_TEST_IS_SYMLINK))
-		return g_unlink(path) == 0;
-	dir = g_dir_open(path, 0, NULL);
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree gchar *child = g_build_filename(path, name, NULL);
-		remove_tree(child);
-	}
-	return g_rmdir(path) == 0;
+	g_assert_true(th_tpsd_is_alive(f->tpsd));
 }
 
 static void
@@ -269,9 +79,6 @@ fixture_setup(Fixture *f, gconstpointer data)
 	const gchar *tpsd = g_getenv("TPS_TEST_TPSD");
 	g_autoptr(GError) error = NULL;
 
-	g_mutex_init(&f->lock);
-	g_cond_init(&f->cond);
-	f->output = g_ptr_array_new_with_free_func(g_free);
 	if (tpsd == NULL || !g_file_test(tpsd, G_FILE_TEST_IS_EXECUTABLE)) {
 		g_test_skip("tpsd is not built ($TPS_TEST_TPSD)");
 		return;
@@ -290,8 +97,13 @@ fixture_setup(Fixture *f, gconstpointer data)
 	}
 	f->state_dir = g_dir_make_tmp("tps-ops-XXXXXX", &error);
 	g_assert_no_error(error);
-	if (!tpsd_start(f, tpsd))
+	/* no applet images copied: tpsd seeds STATE/applets on first start */
+	f->tpsd = th_tpsd_start(tpsd, f->state_dir, TPSD_CONFIG, &error);
+	if (f->tpsd == NULL) {
+		g_test_message("%s", error->message);
+		g_test_fail();
 		return;
+	}
 	f->pcsc = th_pcsc_new(NULL, &error);
 	if (f->pcsc == NULL) {
 		g_test_message("cannot start pcscd: %s", error->message);
@@ -302,18 +114,15 @@ fixture_setup(Fixture *f, gconstpointer data)
 static void
 fixture_teardown(Fixture *f, gconstpointer data)
 {
+	g_autoptr(GError) error = NULL;
+
 	g_clear_pointer(&f->pcsc, th_pcsc_free);
-	tpsd_stop(f);
+	if (f->tpsd != NULL && !th_tpsd_stop(f->tpsd, &error))
+		g_test_message("%s", error->message);
+	g_clear_pointer(&f->tpsd, th_tpsd_free);
 	if (f->state_dir != NULL && g_getenv("TPS_TEST_KEEP") == NULL)
-		remove_tree(f->state_dir);
+		th_rm_rf(f->state_dir);
 	g_free(f->state_dir);
-	g_free(f->trust_file);
-	if (f->password != NULL)
-		memset(f->password, 0, strlen(f->password));
-	g_free(f->password);
-	g_ptr_array_unref(f->output);
-	g_mutex_clear(&f->lock);
-	g_cond_clear(&f->cond);
 }
 
 /* ---- helpers -------------------------------------------------------------------------- */
@@ -331,11 +140,11 @@ random_cuid(void)
 static TpsTestRelay *
 new_relay(Fixture *f, ThCard *card)
 {
-	TpsTestRelay *relay = tps_test_relay_new("127.0.0.1", f->port, f->trust_file);
+	TpsTestRelay *relay = tps_test_relay_new("127.0.0.1", th_tpsd_get_port(f->tpsd), th_tpsd_get_trust_file(f->tpsd));
 
 	tps_test_relay_set_card(relay, card);
 	tps_test_relay_set_token_atr(relay, TEST_ATR);
-	tps_test_relay_set_credentials(relay, "demo", f->password);
+	tps_test_relay_set_credentials(relay, "demo", th_tpsd_get_password(f->tpsd));
 	tps_test_relay_set_timeout(relay, 300);
 	return relay;
 }
@@ -355,7 +164,7 @@ run_op(Fixture *f,
 	g_assert_no_error(error);
 	tps_test_relay_set_card(relay, card);
 	if (!tps_test_relay_run(relay, op, result, &error)) {
-		g_autofree gchar *out = tpsd_output_text(f);
+		g_autofree gchar *out = th_tpsd_get_output(f->tpsd);
 		g_autofree gchar *t = tps_test_relay_get_transcript_text(relay);
 		g_test_message("relay failed: %s\ntranscript:\n%s\ntpsd:\n%s", error->message, t, out);
 	}
@@ -378,7 +187,7 @@ static void
 assert_success(Fixture *f, TokTpsOperation op, const TpsTestRelayResult *result)
 {
 	if (result->result != 0 || result->status != TOK_TPS_STATUS_NO_ERROR) {
-		g_autofree gchar *out = tpsd_output_text(f);
+		g_autofree gchar *out = th_tpsd_get_output(f->tpsd);
 		g_test_message("tpsd:\n%s", out);
 	}
 	g_assert_true(result->got_end_op);
@@ -396,28 +205,6 @@ assert_failure(const TpsTestRelayResult *result, TokTpsOperation op, TokTpsStatu
 	g_assert_cmpint(result->operation, ==, op);
 	g_assert_cmpuint(result->result, ==, 1);
 	g_assert_cmpint(result->status, ==, status);
-}
-
-/* Each line of @expected appears in the transcript, in this order ("*" at the end: a prefix). */
-static void
-assert_sequence(TpsTestRelay *relay, const gchar *const *expected)
-{
-	GPtrArray *t = tps_test_relay_get_transcript(relay);
-	guint pos = 0;
-
-	for (guint i = 0; expected[i] != NULL; i++) {
-		gboolean prefix = g_str_has_suffix(expected[i], "*");
-		g_autofree gchar *want = prefix ? g_strndup(expected[i], strlen(expected[i]) - 1) : g_strdup(expected[i]);
-		gboolean found = FALSE;
-
-		for (; pos < t->len && !found; pos++) {
-			const gchar *line = g_ptr_array_index(t, pos);
-			found = prefix ? g_str_has_prefix(line, want) : g_strcmp0(line, want) == 0;
-		}
-		if (!found)
-			g_test_message("expected line %u, \"%s\", is missing (or out of order)", i, expected[i]);
-		g_assert_true(found);
-	}
 }
 
 /* ---- the token database (read beside tpsd: SQLite in WAL mode) ------------------------ */
@@ -489,48 +276,6 @@ assert_token(TpsTokenDb *db, const gchar *cuid, TpsTokenStatus status, const gch
 
 /* ---- pkcs11-tool ---------------------------------------------------------------------- */
 
-static gboolean
-have_pkcs11_tool(void)
-{
-	g_autofree gchar *path = g_find_program_in_path("pkcs11-tool");
-
-	if (path == NULL || !g_file_test(TH_PCSC_OPENSC_PKCS11, G_FILE_TEST_EXISTS)) {
-		g_test_skip("pkcs11-tool or OpenSC's PKCS#11 module is not installed (package opensc)");
-		return FALSE;
-	}
-	return TRUE;
-}
-
-/* pkcs11-tool with OpenSC's module and the NULL-terminated arguments; its exit status. */
-static gint
-pkcs11_tool(Fixture *f, gchar **out, ...)
-{
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	g_autofree gchar *stdout_text = NULL;
-	g_autofree gchar *stderr_text = NULL;
-	const gchar *arg;
-	gint status = -1;
-	va_list args;
-
-	g_ptr_array_add(argv, (gpointer) "pkcs11-tool");
-	g_ptr_array_add(argv, (gpointer) "--module");
-	g_ptr_array_add(argv, (gpointer)TH_PCSC_OPENSC_PKCS11);
-	va_start(args, out);
-	while ((arg = va_arg(args, const gchar *)) != NULL)
-		g_ptr_array_add(argv, (gpointer)arg);
-	va_end(args);
-	g_ptr_array_add(argv, NULL);
-	g_assert_true(th_pcsc_run(f->pcsc, (const gchar *const *)argv->pdata, PKCS11_TIMEOUT_MS, &status, &stdout_text,
-				  &stderr_text, &error));
-	g_assert_no_error(error);
-	if (status != 0)
-		g_test_message("pkcs11-tool exited with %d:\n%s%s", status, stdout_text, stderr_text);
-	if (out != NULL)
-		*out = g_steal_pointer(&stdout_text);
-	return status;
-}
-
 static guint
 count_substrings(const gchar *text, const gchar *needle)
 {
@@ -546,8 +291,6 @@ count_substrings(const gchar *text, const gchar *needle)
 static gboolean
 sign_and_verify(Fixture *f, const gchar *pin)
 {
-	g_autofree gchar *in_path = g_build_filename(th_pcsc_get_dir(f->pcsc), "to-sign.bin", NULL);
-	g_autofree gchar *sig_path = g_build_filename(th_pcsc_get_dir(f->pcsc), "signature.bin", NULL);
 	g_autofree gchar *cert_path = g_build_filename(th_pcsc_get_dir(f->pcsc), "signing.der", NULL);
 	g_autoptr(GBytes) message = g_bytes_new_static("the TPS enrolled this key", 25);
 	g_autoptr(GBytes) digest_info = pcsc_sha256_digest_info(message);
@@ -555,24 +298,17 @@ sign_and_verify(Fixture *f, const gchar *pin)
 	g_autoptr(GBytes) der = NULL;
 	g_autoptr(X509) cert = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *sig = NULL;
 	g_autofree gchar *cert_data = NULL;
-	gsize sig_len = 0;
 	gsize cert_len = 0;
 
-	g_assert_true(g_file_set_contents(in_path, g_bytes_get_data(digest_info, NULL), (gssize)g_bytes_get_size(digest_info), NULL));
-	g_unlink(sig_path);
-	if (pkcs11_tool(f, NULL, "--login", "--pin", pin, "--sign", "--mechanism", "RSA-PKCS", "--id", "01",
-			"--input-file", in_path, "--output-file", sig_path, NULL) != 0)
+	if (!th_pkcs11_sign(f->pcsc, PKCS11_TIMEOUT_MS, pin, digest_info, &signature))
 		return FALSE;
-	g_assert_cmpint(pkcs11_tool(f, NULL, "--read-object", "--type", "cert", "--id", "01", "--output-file", cert_path, NULL), ==, 0);
-	g_assert_true(g_file_get_contents(sig_path, &sig, &sig_len, NULL));
+	g_assert_cmpint(th_pkcs11_tool(f->pcsc, PKCS11_TIMEOUT_MS, NULL, "--read-object", "--type", "cert", "--id", "01", "--output-file", cert_path, NULL), ==, 0);
 	g_assert_true(g_file_get_contents(cert_path, &cert_data, &cert_len, NULL));
-	signature = g_bytes_new(sig, sig_len);
 	der = g_bytes_new(cert_data, cert_len);
 	cert = pcsc_x509_from_der(der, &error);
 	g_assert_no_error(error);
-	g_assert_cmpuint(sig_len, ==, (gsize)EVP_PKEY_get_size(X509_get0_pubkey(cert)));
+	g_assert_cmpuint(g_bytes_get_size(signature), ==, (gsize)EVP_PKEY_get_size(X509_get0_pubkey(cert)));
 	g_assert_true(pcsc_verify_rsa(X509_get0_pubkey(cert), "SHA256", message, signature, &error));
 	g_assert_no_error(error);
 	return TRUE;
@@ -585,13 +321,13 @@ check_enrolled_card(Fixture *f, const gchar *pin)
 	g_autofree gchar *certs = NULL;
 	g_autofree gchar *all = NULL;
 
-	g_assert_cmpint(pkcs11_tool(f, &certs, "--list-objects", "--type", "cert", NULL), ==, 0);
+	g_assert_cmpint(th_pkcs11_tool(f->pcsc, PKCS11_TIMEOUT_MS, &certs, "--list-objects", "--type", "cert", NULL), ==, 0);
 	g_test_message("certificates:\n%s", certs);
 	g_assert_cmpuint(count_substrings(certs, "Certificate Object"), ==, 2);
 	g_assert_nonnull(strstr(certs, "ID:         01"));
 	g_assert_nonnull(strstr(certs, "ID:         02"));
 	g_assert_nonnull(strstr(certs, "demo"));
-	g_assert_cmpint(pkcs11_tool(f, &all, "--login", "--pin", pin, "--list-objects", "--type", "privkey", NULL), ==, 0);
+	g_assert_cmpint(th_pkcs11_tool(f->pcsc, PKCS11_TIMEOUT_MS, &all, "--login", "--pin", pin, "--list-objects", "--type", "privkey", NULL), ==, 0);
 	g_assert_cmpuint(count_substrings(all, "Private Key Object; RSA"), ==, 2);
 	g_assert_true(sign_and_verify(f, pin));
 }
@@ -712,7 +448,7 @@ test_lifecycle(Fixture *f, gconstpointer data)
 	g_autoptr(TpsTokenDb) db = NULL;
 	TpsTestRelayResult result;
 
-	if (f->pcsc == NULL || !have_pkcs11_tool())
+	if (f->pcsc == NULL || !th_pkcs11_check_available())
 		return;
 	if (g_strcmp0(scp, "3") == 0) {
 		g_autofree gchar *keys = scp03_developer_card_keys(cuid);
@@ -730,7 +466,7 @@ test_lifecycle(Fixture *f, gconstpointer data)
 	run_op(f, 0, TOK_TPS_OPERATION_FORMAT, relay, &result);
 	assert_success(f, TOK_TPS_OPERATION_FORMAT, &result);
 	g_assert_true(result.login_requested);
-	assert_sequence(relay, format_sequence);
+	th_assert_sequence(tps_test_relay_get_transcript(relay), format_sequence);
 	db = open_db(f);
 	assert_token(db, cuid, TPS_TOKEN_STATUS_FORMATTED, NULL, 0);
 
@@ -742,7 +478,7 @@ test_lifecycle(Fixture *f, gconstpointer data)
 	g_assert_true(result.extended_login_requested);
 	g_assert_cmpuint(result.new_pin_min, ==, 4);
 	g_assert_cmpuint(result.new_pin_max, ==, 10);
-	assert_sequence(relay, enroll_sequence);
+	th_assert_sequence(tps_test_relay_get_transcript(relay), enroll_sequence);
 	assert_token(db, cuid, TPS_TOKEN_STATUS_ACTIVE, "demo", 2);
 	check_enrolled_card(f, FIRST_PIN);
 
@@ -752,7 +488,7 @@ test_lifecycle(Fixture *f, gconstpointer data)
 	tps_test_relay_set_new_pin(relay, SECOND_PIN);
 	run_op(f, 0, TOK_TPS_OPERATION_RESET_PIN, relay, &result);
 	assert_success(f, TOK_TPS_OPERATION_RESET_PIN, &result);
-	assert_sequence(relay, pin_reset_sequence);
+	th_assert_sequence(tps_test_relay_get_transcript(relay), pin_reset_sequence);
 	assert_token(db, cuid, TPS_TOKEN_STATUS_ACTIVE, "demo", 2);
 	g_assert_true(sign_and_verify(f, SECOND_PIN));
 	g_assert_false(sign_and_verify(f, FIRST_PIN));
@@ -804,7 +540,7 @@ test_forged_proof(Fixture *f, gconstpointer data)
 	ForgeState st = {0};
 	TpsTestRelayResult result;
 
-	if (f->pcsc == NULL || !have_pkcs11_tool())
+	if (f->pcsc == NULL || !th_pkcs11_check_available())
 		return;
 	plugged = th_pcsc_plug_vcard(f->pcsc, 0, &error, "--scp", "1", "--cuid", cuid, NULL);
 	g_assert_no_error(error);
@@ -831,7 +567,7 @@ test_forged_proof(Fixture *f, gconstpointer data)
 		g_assert_no_error(error);
 		g_assert_cmpuint(recs->len, ==, 0);
 	}
-	pkcs11_tool(f, &certs, "--list-objects", "--type", "cert", NULL);
+	th_pkcs11_tool(f->pcsc, PKCS11_TIMEOUT_MS, &certs, "--list-objects", "--type", "cert", NULL);
 	g_assert_cmpuint(count_substrings(certs != NULL ? certs : "", "Certificate Object"), ==, 0);
 
 	/* the same card, honestly relayed, enrolls */
@@ -896,12 +632,12 @@ test_wrong_password(Fixture *f, gconstpointer data)
 	g_assert_false(g_ptr_array_find_with_equal_func(tps_test_relay_get_transcript(relay), "S> PDU 80500000",
 							g_str_equal, NULL));
 	/* an unknown user gets the same answer */
-	tps_test_relay_set_credentials(relay, "nobody", f->password);
+	tps_test_relay_set_credentials(relay, "nobody", th_tpsd_get_password(f->tpsd));
 	tps_test_relay_set_extended_login(relay, TRUE);
 	run_op(f, 0, TOK_TPS_OPERATION_FORMAT, relay, &result);
 	assert_failure(&result, TOK_TPS_OPERATION_FORMAT, TOK_TPS_STATUS_ERROR_LOGIN);
 	/* and the right one works */
-	tps_test_relay_set_credentials(relay, "demo", f->password);
+	tps_test_relay_set_credentials(relay, "demo", th_tpsd_get_password(f->tpsd));
 	run_op(f, 0, TOK_TPS_OPERATION_FORMAT, relay, &result);
 	assert_success(f, TOK_TPS_OPERATION_FORMAT, &result);
 	assert_tpsd_alive(f);
@@ -920,7 +656,7 @@ test_disconnect(Fixture *f, gconstpointer data)
 	g_autoptr(TpsTokenDb) db = NULL;
 	TpsTestRelayResult result;
 
-	if (f->pcsc == NULL || !have_pkcs11_tool())
+	if (f->pcsc == NULL || !th_pkcs11_check_available())
 		return;
 	plugged = th_pcsc_plug_vcard(f->pcsc, 0, &error, "--scp", "2", "--cuid", cuid, NULL);
 	g_assert_no_error(error);
@@ -1046,7 +782,7 @@ test_malformed(Fixture *f, gconstpointer data)
 
 	if (f->pcsc == NULL)
 		return;
-	relay = tps_test_relay_new("127.0.0.1", f->port, f->trust_file);
+	relay = tps_test_relay_new("127.0.0.1", th_tpsd_get_port(f->tpsd), th_tpsd_get_trust_file(f->tpsd));
 	tps_test_relay_set_timeout(relay, 120);
 	for (guint k = 0; k < G_N_ELEMENTS(bad_names); k++) {
 		g_autoptr(TpsTestRelayConn) conn = tps_test_relay_connect(relay, &error);
@@ -1117,7 +853,7 @@ test_malformed(Fixture *f, gconstpointer data)
 	g_assert_nonnull(plugged);
 	tps_test_relay_set_token_type(relay, "userKey");
 	tps_test_relay_set_token_atr(relay, TEST_ATR);
-	tps_test_relay_set_credentials(relay, "demo", f->password);
+	tps_test_relay_set_credentials(relay, "demo", th_tpsd_get_password(f->tpsd));
 	run_op(f, 0, TOK_TPS_OPERATION_FORMAT, relay, &result);
 	assert_success(f, TOK_TPS_OPERATION_FORMAT, &result);
 	assert_tpsd_alive(f);
@@ -1148,7 +884,7 @@ test_enroll_ec(Fixture *f, gconstpointer data)
 	ForgeState st = {0};
 	TpsTestRelayResult result;
 
-	if (f->pcsc == NULL || !have_pkcs11_tool())
+	if (f->pcsc == NULL || !th_pkcs11_check_available())
 		return;
 	plugged = th_pcsc_plug_vcard(f->pcsc, 0, &error, "--scp", "2", "--cuid", cuid, NULL);
 	g_assert_no_error(error);
@@ -1184,7 +920,7 @@ test_enroll_ec(Fixture *f, gconstpointer data)
 		    "S> msg_type=13&operation=1&result=0&message=0",
 		    NULL,
 		};
-		assert_sequence(relay, sequence);
+		th_assert_sequence(tps_test_relay_get_transcript(relay), sequence);
 	}
 	assert_token(db, cuid, TPS_TOKEN_STATUS_ACTIVE, "demo", 2);
 	{
@@ -1211,10 +947,10 @@ test_enroll_ec(Fixture *f, gconstpointer data)
 			g_assert_cmphex(X509_get_key_usage(cert), ==, KU_KEY_AGREEMENT);
 	}
 	/* stock middleware reads the z0 EC records */
-	g_assert_cmpint(pkcs11_tool(f, &certs, "--list-objects", "--type", "cert", NULL), ==, 0);
+	g_assert_cmpint(th_pkcs11_tool(f->pcsc, PKCS11_TIMEOUT_MS, &certs, "--list-objects", "--type", "cert", NULL), ==, 0);
 	g_test_message("certificates:\n%s", certs);
 	g_assert_cmpuint(count_substrings(certs, "Certificate Object"), ==, 2);
-	g_assert_cmpint(pkcs11_tool(f, &keys, "--login", "--pin", FIRST_PIN, "--list-objects", "--type", "privkey", NULL), ==, 0);
+	g_assert_cmpint(th_pkcs11_tool(f->pcsc, PKCS11_TIMEOUT_MS, &keys, "--login", "--pin", FIRST_PIN, "--list-objects", "--type", "privkey", NULL), ==, 0);
 	g_test_message("private keys:\n%s", keys);
 	g_assert_cmpuint(count_substrings(keys, "Private Key Object; EC"), ==, 2);
 	assert_tpsd_alive(f);

@@ -11,18 +11,13 @@
  */
 #include "config.h"
 
-#include "tok-openssl-autoptr.h"
-
 #include <glib/gstdio.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <string.h>
 
 #include "tok-bytes.h"
 #include "tok-chunked-stream.h"
 #include "tok-error.h"
+#include "th-test-cert.h"
 #include "tps-test-relay.h"
 
 #define SERVER_WAIT_US (30 * G_TIME_SPAN_SECOND)
@@ -33,82 +28,6 @@
 	"%26tokenATR%3D3BFF1400FF8131FE458025A00000005657534336353003003B%26statusUpdate%3Dtrue%26"  \
 	"extendedLoginRequest%3Dtrue%26"
 #define ESC_ATR "3BFF1400FF8131FE458025A00000005657534336353003003B"
-
-
-/* ---- certificates --------------------------------------------------------------------- */
-
-typedef struct {
-	EVP_PKEY *key;
-	X509 *cert;
-	gchar *cert_path; /* PEM certificate */
-	gchar *pem_path;  /* PEM certificate + key */
-} TestCert;
-
-static void
-test_cert_free(TestCert *c)
-{
-	EVP_PKEY_free(c->key);
-	X509_free(c->cert);
-	g_free(c->cert_path);
-	g_free(c->pem_path);
-	g_free(c);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestCert, test_cert_free)
-
-static void
-add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *ext;
-
-	X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-	g_assert_nonnull(ext);
-	g_assert_cmpint(X509_add_ext(cert, ext, -1), ==, 1);
-	X509_EXTENSION_free(ext);
-}
-
-/* A P-256 certificate for CN=@cn, self-signed or issued by @issuer; files in @dir. */
-static TestCert *
-test_cert_new(const gchar *dir, const gchar *name, const gchar *cn, TestCert *issuer, gboolean ca)
-{
-	g_autoptr(TestCert) c = g_new0(TestCert, 1);
-	g_autoptr(BIO) bio = NULL;
-	X509_NAME *subject;
-	static const guint8 serial_seed = 1;
-
-	c->key = EVP_EC_gen("P-256");
-	g_assert_nonnull(c->key);
-	c->cert = X509_new();
-	g_assert_cmpint(X509_set_version(c->cert, 2), ==, 1);
-	g_assert_cmpint(ASN1_INTEGER_set(X509_get_serialNumber(c->cert), serial_seed + (ca ? 0 : 1)), ==, 1);
-	g_assert_nonnull(X509_gmtime_adj(X509_getm_notBefore(c->cert), -3600));
-	g_assert_nonnull(X509_gmtime_adj(X509_getm_notAfter(c->cert), 86400));
-	subject = X509_get_subject_name(c->cert);
-	g_assert_cmpint(X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8, (const guchar *)cn, -1, -1, 0), ==, 1);
-	g_assert_cmpint(X509_set_issuer_name(c->cert, issuer != NULL ? X509_get_subject_name(issuer->cert) : subject), ==, 1);
-	g_assert_cmpint(X509_set_pubkey(c->cert, c->key), ==, 1);
-	if (ca) {
-		add_ext(c->cert, issuer != NULL ? issuer->cert : c->cert, NID_basic_constraints, "critical,CA:TRUE");
-		add_ext(c->cert, issuer != NULL ? issuer->cert : c->cert, NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature");
-	} else {
-		add_ext(c->cert, issuer != NULL ? issuer->cert : c->cert, NID_basic_constraints, "critical,CA:FALSE");
-		add_ext(c->cert, issuer != NULL ? issuer->cert : c->cert, NID_ext_key_usage, "serverAuth");
-	}
-	g_assert_cmpint(X509_sign(c->cert, issuer != NULL ? issuer->key : c->key, EVP_sha256()), >, 0);
-
-	c->cert_path = g_strdup_printf("%s/%s.crt", dir, name);
-	c->pem_path = g_strdup_printf("%s/%s.pem", dir, name);
-	bio = BIO_new_file(c->cert_path, "w");
-	g_assert_nonnull(bio);
-	g_assert_cmpint(PEM_write_bio_X509(bio, c->cert), ==, 1);
-	g_clear_pointer(&bio, BIO_free);
-	bio = BIO_new_file(c->pem_path, "w");
-	g_assert_nonnull(bio);
-	g_assert_cmpint(PEM_write_bio_X509(bio, c->cert), ==, 1);
-	g_assert_cmpint(PEM_write_bio_PrivateKey(bio, c->key, NULL, NULL, 0, NULL, NULL), ==, 1);
-	return g_steal_pointer(&c);
-}
 
 /* ---- the scripted server -------------------------------------------------------------- */
 
@@ -347,10 +266,10 @@ server_last_log(TestServer *server)
 
 typedef struct {
 	gchar *dir;
-	TestCert *ca;
-	TestCert *leaf;	      /* issued by ca, CN=tpsd.example */
-	TestCert *self;	      /* self-signed, CN=127.0.0.1 */
-	TestCert *other;      /* self-signed, unrelated */
+	ThTestCert *ca;
+	ThTestCert *leaf;	      /* issued by ca, CN=tpsd.example */
+	ThTestCert *self;	      /* self-signed, CN=127.0.0.1 */
+	ThTestCert *other;      /* self-signed, unrelated */
 	gchar *response_head; /* owned copy when a test builds one */
 	TestServer server;
 } Fixture;
@@ -365,10 +284,10 @@ fixture_setup(Fixture *f, gconstpointer data)
 
 	f->dir = g_dir_make_tmp("tps-relay-XXXXXX", &error);
 	g_assert_no_error(error);
-	f->ca = test_cert_new(f->dir, "ca", "Relay Test CA", NULL, TRUE);
-	f->leaf = test_cert_new(f->dir, "leaf", "tpsd.example", f->ca, FALSE);
-	f->self = test_cert_new(f->dir, "self", "127.0.0.1", NULL, FALSE);
-	f->other = test_cert_new(f->dir, "other", "127.0.0.1", NULL, FALSE);
+	f->ca = th_test_cert_new(f->dir, "ca", "Relay Test CA", NULL, NULL, TRUE);
+	f->leaf = th_test_cert_new(f->dir, "leaf", "tpsd.example", NULL, f->ca, FALSE);
+	f->self = th_test_cert_new(f->dir, "self", "127.0.0.1", NULL, NULL, FALSE);
+	f->other = th_test_cert_new(f->dir, "other", "127.0.0.1", NULL, NULL, FALSE);
 
 	g_mutex_init(&f->server.lock);
 	g_cond_init(&f->server.cond);
@@ -392,8 +311,6 @@ fixture_setup(Fixture *f, gconstpointer data)
 static void
 fixture_teardown(Fixture *f, gconstpointer data)
 {
-	const gchar *names[] = {"ca", "leaf", "self", "other"};
-
 	g_socket_service_stop(f->server.service);
 	g_socket_listener_close(G_SOCKET_LISTENER(f->server.service));
 	g_clear_object(&f->server.service);
@@ -402,18 +319,13 @@ fixture_teardown(Fixture *f, gconstpointer data)
 	g_free(f->server.request_head);
 	g_mutex_clear(&f->server.lock);
 	g_cond_clear(&f->server.cond);
-	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
-		g_autofree gchar *crt = g_strdup_printf("%s/%s.crt", f->dir, names[i]);
-		g_autofree gchar *pem = g_strdup_printf("%s/%s.pem", f->dir, names[i]);
-		g_unlink(crt);
-		g_unlink(pem);
-	}
+	/* each removes its files */
+	g_clear_pointer(&f->ca, th_test_cert_free);
+	g_clear_pointer(&f->leaf, th_test_cert_free);
+	g_clear_pointer(&f->self, th_test_cert_free);
+	g_clear_pointer(&f->other, th_test_cert_free);
 	g_rmdir(f->dir);
 	g_free(f->dir);
-	g_clear_pointer(&f->ca, test_cert_free);
-	g_clear_pointer(&f->leaf, test_cert_free);
-	g_clear_pointer(&f->self, test_cert_free);
-	g_clear_pointer(&f->other, test_cert_free);
 	g_free(f->response_head);
 }
 

@@ -2,116 +2,18 @@
 #include "config.h"
 
 #include "esc-test-server.h"
+#include "th-tpsd.h"
+#include "th-util.h"
 
 #include <glib/gstdio.h>
 #include <openssl/bn.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #define ESC_TEST_WAIT_US       (60 * G_TIME_SPAN_SECOND)
 #define ESC_TEST_MAX_HEAD      16384
-#define ESC_TEST_TPSD_START_S  120
-#define ESC_TEST_TPSD_STOP_S   20
-
-/* ---- certificates --------------------------------------------------------------------- */
-
-void
-esc_test_cert_free(EscTestCert *c)
-{
-	if (c == NULL)
-		return;
-	EVP_PKEY_free(c->key);
-	X509_free(c->cert);
-	if (c->cert_path != NULL)
-		g_unlink(c->cert_path);
-	if (c->pem_path != NULL)
-		g_unlink(c->pem_path);
-	g_free(c->cert_path);
-	g_free(c->pem_path);
-	g_free(c);
-}
-
-static void
-esc_test_cert_add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *ext;
-
-	X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-	g_assert_nonnull(ext);
-	g_assert_cmpint(X509_add_ext(cert, ext, -1), ==, 1);
-	X509_EXTENSION_free(ext);
-}
-
-EscTestCert *
-esc_test_cert_new(const gchar *dir, const gchar *name, const gchar *cn, const gchar *san, EscTestCert *issuer, gboolean ca)
-{
-	return esc_test_cert_new_full(dir, name, cn, san, issuer, ca, -3600, 86400);
-}
-
-EscTestCert *
-esc_test_cert_new_full(const gchar *dir,
-		       const gchar *name,
-		       const gchar *cn,
-		       const gchar *san,
-		       EscTestCert *issuer,
-		       gboolean ca,
-		       glong not_before,
-		       glong not_after)
-{
-	g_autoptr(EscTestCert) c = g_new0(EscTestCert, 1);
-	g_autoptr(BIO) bio = NULL;
-	X509 *signer;
-	X509_NAME *subject;
-	BIGNUM *bn;
-	guint8 serial[8];
-
-	c->key = EVP_EC_gen("P-256");
-	g_assert_nonnull(c->key);
-	c->cert = X509_new();
-	signer = issuer != NULL ? issuer->cert : c->cert;
-	g_assert_cmpint(X509_set_version(c->cert, 2), ==, 1);
-	g_assert_cmpint(RAND_bytes(serial, sizeof(serial)), ==, 1);
-	serial[0] &= 0x7F;
-	bn = BN_bin2bn(serial, sizeof(serial), NULL);
-	g_assert_nonnull(bn);
-	g_assert_nonnull(BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(c->cert)));
-	BN_free(bn);
-	g_assert_nonnull(X509_gmtime_adj(X509_getm_notBefore(c->cert), not_before));
-	g_assert_nonnull(X509_gmtime_adj(X509_getm_notAfter(c->cert), not_after));
-	subject = X509_get_subject_name(c->cert);
-	g_assert_cmpint(X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8, (const guchar *)cn, -1, -1, 0), ==, 1);
-	g_assert_cmpint(X509_set_issuer_name(c->cert, X509_get_subject_name(signer)), ==, 1);
-	g_assert_cmpint(X509_set_pubkey(c->cert, c->key), ==, 1);
-	if (ca) {
-		esc_test_cert_add_ext(c->cert, signer, NID_basic_constraints, "critical,CA:TRUE");
-		esc_test_cert_add_ext(c->cert, signer, NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature");
-		esc_test_cert_add_ext(c->cert, signer, NID_subject_key_identifier, "hash");
-	} else {
-		esc_test_cert_add_ext(c->cert, signer, NID_basic_constraints, "critical,CA:FALSE");
-		esc_test_cert_add_ext(c->cert, signer, NID_ext_key_usage, "serverAuth");
-	}
-	if (san != NULL)
-		esc_test_cert_add_ext(c->cert, signer, NID_subject_alt_name, san);
-	g_assert_cmpint(X509_sign(c->cert, issuer != NULL ? issuer->key : c->key, EVP_sha256()), >, 0);
-
-	c->cert_path = g_strdup_printf("%s/%s.crt", dir, name);
-	c->pem_path = g_strdup_printf("%s/%s.pem", dir, name);
-	bio = BIO_new_file(c->cert_path, "w");
-	g_assert_nonnull(bio);
-	g_assert_cmpint(PEM_write_bio_X509(bio, c->cert), ==, 1);
-	g_clear_pointer(&bio, BIO_free);
-	bio = BIO_new_file(c->pem_path, "w");
-	g_assert_nonnull(bio);
-	g_assert_cmpint(PEM_write_bio_X509(bio, c->cert), ==, 1);
-	g_assert_cmpint(PEM_write_bio_PrivateKey(bio, c->key, NULL, NULL, 0, NULL, NULL), ==, 1);
-	return g_steal_pointer(&c);
-}
 
 /* ---- server --------------------------------------------------------------------------- */
 
@@ -358,93 +260,19 @@ esc_test_server_wait_for_close(GIOStream *stream)
 
 /* ---- tpsd ----------------------------------------------------------------------------- */
 
+/* ThTpsd (tests/harness/th-tpsd.h) in a state directory of its own, removed when stopped */
 struct _EscTestTpsd {
 	gchar *state_dir;
-	GSubprocess *process;
-	GThread *reader;
-	GMutex lock;
-	GCond cond;
-	GPtrArray *output;
-	gboolean eof;
-	guint16 port;
+	ThTpsd *tpsd;
 	gchar *url;
-	gchar *trust_file;
-	gchar *password;
 };
-
-static gpointer
-esc_test_tpsd_reader(gpointer data)
-{
-	EscTestTpsd *tpsd = data;
-	g_autoptr(GDataInputStream) in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(tpsd->process));
-
-	for (;;) {
-		gchar *line = g_data_input_stream_read_line_utf8(in, NULL, NULL, NULL);
-
-		g_mutex_lock(&tpsd->lock);
-		if (line == NULL)
-			tpsd->eof = TRUE;
-		else
-			g_ptr_array_add(tpsd->output, line);
-		g_cond_broadcast(&tpsd->cond);
-		g_mutex_unlock(&tpsd->lock);
-		if (line == NULL)
-			return NULL;
-	}
-}
-
-static gchar *
-esc_test_tpsd_wait_line(EscTestTpsd *tpsd, const gchar *needle, guint timeout_s)
-{
-	gint64 end = g_get_monotonic_time() + (gint64)timeout_s * G_TIME_SPAN_SECOND;
-	guint seen = 0;
-	gchar *found = NULL;
-
-	g_mutex_lock(&tpsd->lock);
-	for (;;) {
-		for (; seen < tpsd->output->len && found == NULL; seen++) {
-			const gchar *line = g_ptr_array_index(tpsd->output, seen);
-			if (strstr(line, needle) != NULL)
-				found = g_strdup(line);
-		}
-		if (found != NULL || tpsd->eof || !g_cond_wait_until(&tpsd->cond, &tpsd->lock, end))
-			break;
-	}
-	g_mutex_unlock(&tpsd->lock);
-	return found;
-}
-
-static void
-esc_test_tpsd_child_setup(gpointer user_data)
-{
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
-gchar *
-esc_test_tpsd_get_output(EscTestTpsd *tpsd)
-{
-	g_autoptr(GString) text = g_string_new(NULL);
-
-	g_mutex_lock(&tpsd->lock);
-	for (guint i = 0; i < tpsd->output->len; i++)
-		g_string_append_printf(text, "  %s\n", (const gchar *)g_ptr_array_index(tpsd->output, i));
-	g_mutex_unlock(&tpsd->lock);
-	return g_string_free(g_steal_pointer(&text), FALSE);
-}
 
 EscTestTpsd *
 esc_test_tpsd_start(const gchar *config)
 {
 	const gchar *program = g_getenv("ESC_TEST_TPSD");
 	g_autoptr(EscTestTpsd) tpsd = NULL;
-	g_autoptr(GSubprocessLauncher) launcher = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-	g_autofree gchar *stdbuf = g_find_program_in_path("stdbuf");
-	g_autofree gchar *listening = NULL;
-	g_autofree gchar *demo = NULL;
-	const gchar *p;
-	const gchar *q;
 
 	if (program == NULL || !g_file_test(program, G_FILE_TEST_IS_EXECUTABLE)) {
 		g_test_skip("tpsd is not built ($ESC_TEST_TPSD)");
@@ -455,76 +283,16 @@ esc_test_tpsd_start(const gchar *config)
 		return NULL;
 	}
 	tpsd = g_new0(EscTestTpsd, 1);
-	g_mutex_init(&tpsd->lock);
-	g_cond_init(&tpsd->cond);
-	tpsd->output = g_ptr_array_new_with_free_func(g_free);
 	tpsd->state_dir = g_dir_make_tmp("esc-tpsd-XXXXXX", &error);
 	g_assert_no_error(error);
-	if (stdbuf != NULL) {
-		/* tpsd flushes its lines itself; stdbuf keeps its logs in order too */
-		g_ptr_array_add(argv, g_strdup(stdbuf));
-		g_ptr_array_add(argv, g_strdup("-oL"));
-		g_ptr_array_add(argv, g_strdup("-eL"));
-	}
-	g_ptr_array_add(argv, g_strdup(program));
-	if (config != NULL) {
-		g_autofree gchar *path = g_build_filename(tpsd->state_dir, "tpsd.conf", NULL);
-		g_assert_true(g_file_set_contents(path, config, -1, NULL));
-		g_ptr_array_add(argv, g_strdup("--config"));
-		g_ptr_array_add(argv, g_strdup(path));
-	}
-	g_ptr_array_add(argv, g_strdup("--state-dir"));
-	g_ptr_array_add(argv, g_strdup(tpsd->state_dir));
-	g_ptr_array_add(argv, g_strdup("--port"));
-	g_ptr_array_add(argv, g_strdup("0"));
-	g_ptr_array_add(argv, NULL);
-	launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
-	g_subprocess_launcher_set_child_setup(launcher, esc_test_tpsd_child_setup, NULL, NULL);
-	tpsd->process = g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
-	g_assert_no_error(error);
-	tpsd->reader = g_thread_new("tpsd-output", esc_test_tpsd_reader, tpsd);
-	listening = esc_test_tpsd_wait_line(tpsd, "listening on https://", ESC_TEST_TPSD_START_S);
-	if (listening == NULL) {
-		g_autofree gchar *out = esc_test_tpsd_get_output(tpsd);
-		g_test_message("tpsd did not start:\n%s", out);
+	tpsd->tpsd = th_tpsd_start(program, tpsd->state_dir, config, &error);
+	if (tpsd->tpsd == NULL) {
+		g_test_message("%s", error->message);
 		g_test_fail();
 		return NULL;
 	}
-	/* "tpsd: listening on https://127.0.0.1:PORT/tps/tps (state in DIR)" */
-	p = strchr(strstr(listening, "https://") + strlen("https://"), ':');
-	g_assert_nonnull(p);
-	tpsd->port = (guint16)g_ascii_strtoull(p + 1, NULL, 10);
-	g_assert_cmpuint(tpsd->port, >, 0);
-	tpsd->url = g_strdup_printf("https://127.0.0.1:%u/tps/tps", tpsd->port);
-	demo = esc_test_tpsd_wait_line(tpsd, "created the demo user", 5);
-	g_assert_nonnull(demo);
-	p = strstr(demo, "with the password \"");
-	g_assert_nonnull(p);
-	p += strlen("with the password \"");
-	q = strchr(p, '"');
-	g_assert_nonnull(q);
-	tpsd->password = g_strndup(p, (gsize)(q - p));
-	tpsd->trust_file = g_build_filename(tpsd->state_dir, "tls", "server.crt", NULL);
-	g_assert_true(g_file_test(tpsd->trust_file, G_FILE_TEST_EXISTS));
+	tpsd->url = g_strdup_printf("https://127.0.0.1:%u/tps/tps", th_tpsd_get_port(tpsd->tpsd));
 	return g_steal_pointer(&tpsd);
-}
-
-static void
-esc_test_rm_rf(const gchar *path)
-{
-	g_autoptr(GDir) dir = NULL;
-	const gchar *name;
-
-	if (!g_file_test(path, G_FILE_TEST_IS_DIR) || g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-		g_unlink(path);
-		return;
-	}
-	dir = g_dir_open(path, 0, NULL);
-	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-		g_autofree gchar *child = g_build_filename(path, name, NULL);
-		esc_test_rm_rf(child);
-	}
-	g_rmdir(path);
 }
 
 void
@@ -532,41 +300,18 @@ esc_test_tpsd_stop(EscTestTpsd *tpsd)
 {
 	if (tpsd == NULL)
 		return;
-	if (tpsd->process != NULL) {
-		gint64 end = g_get_monotonic_time() + ESC_TEST_TPSD_STOP_S * G_TIME_SPAN_SECOND;
-
-		g_subprocess_send_signal(tpsd->process, SIGTERM);
-		g_mutex_lock(&tpsd->lock);
-		while (!tpsd->eof) {
-			if (!g_cond_wait_until(&tpsd->cond, &tpsd->lock, end))
-				break;
-		}
-		g_mutex_unlock(&tpsd->lock);
-		if (!tpsd->eof)
-			g_subprocess_force_exit(tpsd->process);
-		g_subprocess_wait(tpsd->process, NULL, NULL);
-		if (tpsd->reader != NULL)
-			g_thread_join(tpsd->reader);
-		g_clear_object(&tpsd->process);
-	}
+	g_clear_pointer(&tpsd->tpsd, th_tpsd_free);
 	if (tpsd->state_dir != NULL && g_getenv("ESC_TEST_KEEP") == NULL)
-		esc_test_rm_rf(tpsd->state_dir);
+		th_rm_rf(tpsd->state_dir);
 	g_free(tpsd->state_dir);
 	g_free(tpsd->url);
-	g_free(tpsd->trust_file);
-	if (tpsd->password != NULL)
-		memset(tpsd->password, 0, strlen(tpsd->password));
-	g_free(tpsd->password);
-	g_ptr_array_unref(tpsd->output);
-	g_mutex_clear(&tpsd->lock);
-	g_cond_clear(&tpsd->cond);
 	g_free(tpsd);
 }
 
 guint16
 esc_test_tpsd_get_port(EscTestTpsd *tpsd)
 {
-	return tpsd->port;
+	return th_tpsd_get_port(tpsd->tpsd);
 }
 
 const gchar *
@@ -578,22 +323,23 @@ esc_test_tpsd_get_url(EscTestTpsd *tpsd)
 const gchar *
 esc_test_tpsd_get_trust_file(EscTestTpsd *tpsd)
 {
-	return tpsd->trust_file;
+	return th_tpsd_get_trust_file(tpsd->tpsd);
 }
 
 const gchar *
 esc_test_tpsd_get_password(EscTestTpsd *tpsd)
 {
-	return tpsd->password;
+	return th_tpsd_get_password(tpsd->tpsd);
+}
+
+gchar *
+esc_test_tpsd_get_output(EscTestTpsd *tpsd)
+{
+	return th_tpsd_get_output(tpsd->tpsd);
 }
 
 gboolean
 esc_test_tpsd_is_alive(EscTestTpsd *tpsd)
 {
-	gboolean eof;
-
-	g_mutex_lock(&tpsd->lock);
-	eof = tpsd->eof;
-	g_mutex_unlock(&tpsd->lock);
-	return !eof && g_subprocess_get_identifier(tpsd->process) != NULL;
+	return th_tpsd_is_alive(tpsd->tpsd);
 }

@@ -4,8 +4,7 @@
  * Helpers of the libesc-core server-side tests (test-esc-issuer-info, test-esc-tps-connection,
  * test-esc-operation):
  *
- *  - EscTestCert: an EC P-256 certificate made with OpenSSL at run time (self-signed or issued
- *    by another one, with subjectAltName), written as PEM files into a test folder;
+ *  - certificates: ThTestCert (tests/harness/th-test-cert.h);
  *  - EscTestServer: a tiny HTTP or HTTPS server (GThreadedSocketService running on a thread
  *    and main context of its own, so a test may block in client calls) that reads the request
  *    head and hands the connection to a test function;
@@ -16,39 +15,9 @@
 
 #include <gio/gio.h>
 
-#include "tok-openssl-autoptr.h"
-
-#include <openssl/evp.h>
-#include <openssl/x509.h>
+#include "th-test-cert.h"
 
 G_BEGIN_DECLS
-
-/* ---- certificates --------------------------------------------------------------------- */
-
-typedef struct {
-	EVP_PKEY *key;
-	X509 *cert;
-	gchar *cert_path; /* PEM certificate */
-	gchar *pem_path;  /* PEM certificate + key */
-} EscTestCert;
-
-/* CN=@cn, subjectAltName @san (e.g. "IP:127.0.0.1,DNS:localhost"; NULL: none), valid from an
- * hour ago for a day; a CA when @ca; self-signed or issued by @issuer. Files @dir/@name.crt
- * and @dir/@name.pem. */
-EscTestCert *
-esc_test_cert_new(const gchar *dir, const gchar *name, const gchar *cn, const gchar *san, EscTestCert *issuer, gboolean ca);
-/* The same, valid from now + @not_before to now + @not_after (seconds). */
-EscTestCert *
-esc_test_cert_new_full(const gchar *dir,
-		       const gchar *name,
-		       const gchar *cn,
-		       const gchar *san,
-		       EscTestCert *issuer,
-		       gboolean ca,
-		       glong not_before,
-		       glong not_after);
-void
-esc_test_cert_free(EscTestCert *c);
 
 /* ---- a scripted server ---------------------------------------------------------------- */
 
@@ -114,7 +83,6 @@ esc_test_tpsd_get_output(EscTestTpsd *tpsd);
 gboolean
 esc_test_tpsd_is_alive(EscTestTpsd *tpsd);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(EscTestCert, esc_test_cert_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EscTestServer, esc_test_server_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EscTestTpsd, esc_test_tpsd_stop)
 

@@ -253,8 +253,8 @@ test_fetch(Fixture *f, gconstpointer data)
 static void
 test_fetch_https(Fixture *f, gconstpointer data)
 {
-	g_autoptr(EscTestCert) cert = NULL;
-	g_autoptr(EscTestCert) other = NULL;
+	g_autoptr(ThTestCert) cert = NULL;
+	g_autoptr(ThTestCert) other = NULL;
 	g_autoptr(EscTestServer) server = NULL;
 	g_autoptr(EscTlsOptions) tls = esc_tls_options_new();
 	g_autoptr(EscTlsOptions) wrong = esc_tls_options_new();
@@ -266,8 +266,8 @@ test_fetch_https(Fixture *f, gconstpointer data)
 		g_test_skip("no GIO TLS backend");
 		return;
 	}
-	cert = esc_test_cert_new(f->dir, "server", "127.0.0.1", "IP:127.0.0.1", NULL, FALSE);
-	other = esc_test_cert_new(f->dir, "other", "127.0.0.1", "IP:127.0.0.1", NULL, FALSE);
+	cert = th_test_cert_new(f->dir, "server", "127.0.0.1", "IP:127.0.0.1", NULL, FALSE);
+	other = th_test_cert_new(f->dir, "other", "127.0.0.1", "IP:127.0.0.1", NULL, FALSE);
 	server = esc_test_server_new(cert->pem_path, server_func, f);
 	url = esc_test_server_get_url(server, "/tps/phoneHome");
 	g_assert_true(esc_tls_options_set_ca_file(tls, cert->cert_path, NULL));

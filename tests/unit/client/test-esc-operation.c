@@ -27,6 +27,7 @@
 #include "esc-core.h"
 #include "esc-operation-private.h"
 #include "esc-test-server.h"
+#include "th-util.h"
 #include "tok-bytes.h"
 #include "tok-chunked-stream.h"
 #include "tok-error.h"
@@ -287,28 +288,6 @@ run_op(EscOperation *op, Card *card, GCancellable *cancellable, GError **error)
 		       esc_operation_get_apdu_count(op),
 		       text);
 	return ok;
-}
-
-/* Each line of @expected appears in the transcript, in this order ("*" at the end: a prefix). */
-static void
-assert_sequence(EscOperation *op, const gchar *const *expected)
-{
-	GPtrArray *t = esc_operation_get_transcript(op);
-	guint pos = 0;
-
-	for (guint i = 0; expected[i] != NULL; i++) {
-		gboolean prefix = g_str_has_suffix(expected[i], "*");
-		g_autofree gchar *want = prefix ? g_strndup(expected[i], strlen(expected[i]) - 1) : g_strdup(expected[i]);
-		gboolean found = FALSE;
-
-		for (; pos < t->len && !found; pos++) {
-			const gchar *line = g_ptr_array_index(t, pos);
-			found = prefix ? g_str_has_prefix(line, want) : g_strcmp0(line, want) == 0;
-		}
-		if (!found)
-			g_test_message("expected line %u, \"%s\", is missing (or out of order)", i, expected[i]);
-		g_assert_true(found);
-	}
 }
 
 /* protocol.md 1.10.2: FORMAT with LOGIN and statusUpdate=true */
@@ -1404,7 +1383,7 @@ test_tpsd_lifecycle(void)
 		g_assert_true(steps[i].extended ? a.extended_seen : a.plain_seen);
 		g_assert_cmpuint(a.n_progress, >, 0);
 		g_assert_cmpuint(a.n_pin, ==, steps[i].pin != NULL ? 1 : 0);
-		assert_sequence(op, steps[i].sequence);
+		th_assert_sequence(esc_operation_get_transcript(op), steps[i].sequence);
 		if (steps[i].kind == ESC_OPERATION_ENROLL) {
 			g_assert_cmpuint(a.pin_min, ==, 4);
 			g_assert_cmpuint(a.pin_max, ==, 10);
@@ -1472,14 +1451,14 @@ test_tpsd_untrusted(void)
 	Answers a = {.user = TEST_USER};
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *dir = NULL;
-	g_autoptr(EscTestCert) other = NULL;
+	g_autoptr(ThTestCert) other = NULL;
 	g_autoptr(Card) card = card_new(NULL);
 
 	if (tpsd == NULL)
 		return;
 	dir = g_dir_make_tmp("esc-op-cert-XXXXXX", &error);
 	g_assert_no_error(error);
-	other = esc_test_cert_new(dir, "other", "127.0.0.1", "IP:127.0.0.1,DNS:localhost", NULL, FALSE);
+	other = th_test_cert_new(dir, "other", "127.0.0.1", "IP:127.0.0.1,DNS:localhost", NULL, FALSE);
 	/* another self-signed certificate as CA file; then none at all */
 	for (guint i = 0; i < 2; i++) {
 		g_autoptr(EscOperation) op = new_op(ESC_OPERATION_FORMAT, esc_test_tpsd_get_url(tpsd), i == 0 ? other->cert_path : NULL, &a);
@@ -1491,7 +1470,7 @@ test_tpsd_untrusted(void)
 	}
 	g_assert_cmpuint(card->n_apdus, ==, 0);
 	g_assert_cmpuint(a.n_login, ==, 0);
-	g_clear_pointer(&other, esc_test_cert_free);
+	g_clear_pointer(&other, th_test_cert_free);
 	g_rmdir(dir);
 	assert_tpsd_alive(tpsd);
 	answers_clear(&a);

@@ -32,11 +32,11 @@ typedef enum {
 
 typedef struct {
 	gchar *dir;
-	EscTestCert *ca;
-	EscTestCert *leaf;     /* issued by ca: IP:127.0.0.1, DNS:localhost */
-	EscTestCert *self;     /* self-signed: IP:127.0.0.1 */
-	EscTestCert *other;    /* self-signed, unrelated */
-	EscTestCert *misnamed; /* self-signed: DNS:other.example */
+	ThTestCert *ca;
+	ThTestCert *leaf;     /* issued by ca: IP:127.0.0.1, DNS:localhost */
+	ThTestCert *self;     /* self-signed: IP:127.0.0.1 */
+	ThTestCert *other;    /* self-signed, unrelated */
+	ThTestCert *misnamed; /* self-signed: DNS:other.example */
 	Script script;
 	const gchar *text; /* SCRIPT_HEAD */
 	GPtrArray *seen;   /* messages the echo server received (wire text) */
@@ -54,11 +54,11 @@ fixture_setup(Fixture *f, gconstpointer data)
 	}
 	f->dir = g_dir_make_tmp("esc-tps-conn-XXXXXX", &error);
 	g_assert_no_error(error);
-	f->ca = esc_test_cert_new(f->dir, "ca", "ESC Test CA", NULL, NULL, TRUE);
-	f->leaf = esc_test_cert_new(f->dir, "leaf", "tps.example", "IP:127.0.0.1,DNS:localhost", f->ca, FALSE);
-	f->self = esc_test_cert_new(f->dir, "self", "127.0.0.1", "IP:127.0.0.1", NULL, FALSE);
-	f->other = esc_test_cert_new(f->dir, "other", "127.0.0.1", "IP:127.0.0.1", NULL, FALSE);
-	f->misnamed = esc_test_cert_new(f->dir, "misnamed", "other.example", "DNS:other.example", NULL, FALSE);
+	f->ca = th_test_cert_new(f->dir, "ca", "ESC Test CA", NULL, NULL, TRUE);
+	f->leaf = th_test_cert_new(f->dir, "leaf", "tps.example", "IP:127.0.0.1,DNS:localhost", f->ca, FALSE);
+	f->self = th_test_cert_new(f->dir, "self", "127.0.0.1", "IP:127.0.0.1", NULL, FALSE);
+	f->other = th_test_cert_new(f->dir, "other", "127.0.0.1", "IP:127.0.0.1", NULL, FALSE);
+	f->misnamed = th_test_cert_new(f->dir, "misnamed", "other.example", "DNS:other.example", NULL, FALSE);
 	f->seen = g_ptr_array_new_with_free_func(g_free);
 	g_mutex_init(&f->lock);
 }
@@ -68,11 +68,11 @@ fixture_teardown(Fixture *f, gconstpointer data)
 {
 	if (f->dir == NULL)
 		return;
-	g_clear_pointer(&f->ca, esc_test_cert_free);
-	g_clear_pointer(&f->leaf, esc_test_cert_free);
-	g_clear_pointer(&f->self, esc_test_cert_free);
-	g_clear_pointer(&f->other, esc_test_cert_free);
-	g_clear_pointer(&f->misnamed, esc_test_cert_free);
+	g_clear_pointer(&f->ca, th_test_cert_free);
+	g_clear_pointer(&f->leaf, th_test_cert_free);
+	g_clear_pointer(&f->self, th_test_cert_free);
+	g_clear_pointer(&f->other, th_test_cert_free);
+	g_clear_pointer(&f->misnamed, th_test_cert_free);
 	g_rmdir(f->dir);
 	g_free(f->dir);
 	g_ptr_array_unref(f->seen);
@@ -404,15 +404,15 @@ test_tls_wrong_host(Fixture *f, gconstpointer data)
 static void
 test_tls_ca_file_checks(Fixture *f, gconstpointer data)
 {
-	g_autoptr(EscTestCert) misnamed_leaf = NULL;
-	g_autoptr(EscTestCert) expired_leaf = NULL;
-	g_autoptr(EscTestCert) future_leaf = NULL;
-	g_autoptr(EscTestCert) other_ca = NULL;
-	g_autoptr(EscTestCert) foreign_leaf = NULL;
-	g_autoptr(EscTestCert) expired_self = NULL;
+	g_autoptr(ThTestCert) misnamed_leaf = NULL;
+	g_autoptr(ThTestCert) expired_leaf = NULL;
+	g_autoptr(ThTestCert) future_leaf = NULL;
+	g_autoptr(ThTestCert) other_ca = NULL;
+	g_autoptr(ThTestCert) foreign_leaf = NULL;
+	g_autoptr(ThTestCert) expired_self = NULL;
 	struct {
-		EscTestCert **server;
-		EscTestCert **ca;
+		ThTestCert **server;
+		ThTestCert **ca;
 		const gchar *needle;
 	} cases[] = {
 	    {&misnamed_leaf, &f->ca, "another host name"},
@@ -425,12 +425,12 @@ test_tls_ca_file_checks(Fixture *f, gconstpointer data)
 
 	if (f->dir == NULL)
 		return;
-	misnamed_leaf = esc_test_cert_new(f->dir, "misnamed-leaf", "tps.example", "DNS:tps.example,IP:10.0.0.1", f->ca, FALSE);
-	expired_leaf = esc_test_cert_new_full(f->dir, "expired-leaf", "127.0.0.1", "IP:127.0.0.1", f->ca, FALSE, -7200, -3600);
-	future_leaf = esc_test_cert_new_full(f->dir, "future-leaf", "127.0.0.1", "IP:127.0.0.1", f->ca, FALSE, 3600, 7200);
-	other_ca = esc_test_cert_new(f->dir, "other-ca", "Other CA", NULL, NULL, TRUE);
-	foreign_leaf = esc_test_cert_new(f->dir, "foreign-leaf", "127.0.0.1", "IP:127.0.0.1", other_ca, FALSE);
-	expired_self = esc_test_cert_new_full(f->dir, "expired-self", "127.0.0.1", "IP:127.0.0.1", NULL, FALSE, -7200, -3600);
+	misnamed_leaf = th_test_cert_new(f->dir, "misnamed-leaf", "tps.example", "DNS:tps.example,IP:10.0.0.1", f->ca, FALSE);
+	expired_leaf = th_test_cert_new_full(f->dir, "expired-leaf", "127.0.0.1", "IP:127.0.0.1", f->ca, FALSE, -7200, -3600);
+	future_leaf = th_test_cert_new_full(f->dir, "future-leaf", "127.0.0.1", "IP:127.0.0.1", f->ca, FALSE, 3600, 7200);
+	other_ca = th_test_cert_new(f->dir, "other-ca", "Other CA", NULL, NULL, TRUE);
+	foreign_leaf = th_test_cert_new(f->dir, "foreign-leaf", "127.0.0.1", "IP:127.0.0.1", other_ca, FALSE);
+	expired_self = th_test_cert_new_full(f->dir, "expired-self", "127.0.0.1", "IP:127.0.0.1", NULL, FALSE, -7200, -3600);
 	f->script = SCRIPT_ECHO;
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_autoptr(EscTestServer) server = esc_test_server_new((*cases[i].server)->pem_path, server_func, f);
