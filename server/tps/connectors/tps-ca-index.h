@@ -2,7 +2,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * TpsCaIndex: the local CA's record of what it issued and revoked, kept in the CA directory as
- * a text file "index.txt" (rewritten whole and atomically on every change):
+ * a text file "index.txt" (rewritten whole and atomically on every change but an issuance,
+ * which appends its line; see tps-ca-local.h):
  *
  *   esc-tps-ca-index 1
  *   crl-number<TAB><decimal, the number of the last CRL issued, 0 for none>

@@ -2,11 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tok-secret.h"
 #include "tps-ca-index.h"
@@ -44,6 +47,10 @@ typedef struct {
 	int nid;
 	const gchar *value;
 } TpsCaLocalExt;
+
+/* X509_PUBKEY under a local name for its autoptr */
+typedef X509_PUBKEY TpsCaLocalPubkey;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TpsCaLocalPubkey, X509_PUBKEY_free)
 
 struct _TpsCaLocal {
 	GObject parent_instance;
@@ -175,19 +182,78 @@ tps_ca_local_save_index(TpsCaLocal *self, GError **error)
 	return TRUE;
 }
 
+/* Appends @data to the index file and makes it durable (fdatasync) before returning: an
+ * issuance is the one line it adds, so the file is not rewritten (a new inode, a rename) for
+ * every certificate. A crash during the append can leave a partial last line, which
+ * tps_ca_local_open() drops (that issuance was never reported). On failure the file is cut
+ * back to @old_len; FALSE with *@consistent FALSE if even that failed. */
+static gboolean
+tps_ca_local_append_index(TpsCaLocal *self, const gchar *data, gsize len, gsize old_len, gboolean *consistent,
+			  GError **error)
+{
+	gsize done = 0;
+	int saved_errno = 0;
+	const gchar *what = "append to";
+	int fd;
+
+	*consistent = TRUE;
+	fd = g_open(self->index_path, O_WRONLY | O_APPEND | O_CLOEXEC, 0);
+	if (fd < 0) {
+		saved_errno = errno;
+		g_set_error(error, TPS_ERROR, TPS_ERROR_BACKEND, "cannot open %s: %s", self->index_path,
+			    g_strerror(saved_errno));
+		return FALSE;
+	}
+	while (done < len && saved_errno == 0) {
+		gssize n = write(fd, data + done, len - done);
+
+		if (n > 0)
+			done += (gsize)n;
+		else if (n == 0)
+			saved_errno = EIO;
+		else if (errno != EINTR)
+			saved_errno = errno;
+	}
+	if (saved_errno == 0 && fdatasync(fd) != 0) {
+		saved_errno = errno;
+		what = "sync";
+	}
+	if (saved_errno != 0 && (ftruncate(fd, (off_t)old_len) != 0 || fdatasync(fd) != 0))
+		*consistent = FALSE;
+	if (close(fd) != 0 && saved_errno == 0) {
+		saved_errno = errno;
+		what = "close";
+		*consistent = FALSE;
+	}
+	if (saved_errno != 0) {
+		g_set_error(error, TPS_ERROR, TPS_ERROR_BACKEND, "cannot %s %s: %s", what, self->index_path,
+			    g_strerror(saved_errno));
+		return FALSE;
+	}
+	return TRUE;
+}
+
 /* The index after tps_ca_index_add() of @entry: the text last written plus the entry's line,
- * written whole and atomically as always, without formatting the other entries again. */
+ * appended to the file (durably) without formatting or writing the other entries again. On
+ * failure the file holds what it held before, or (when that could not be ensured)
+ * index_text is dropped so that the caller's tps_ca_local_restore_index() rewrites it whole. */
 static gboolean
 tps_ca_local_save_index_added(TpsCaLocal *self, const TpsCaIndexEntry *entry, GError **error)
 {
 	gsize old_len;
+	gboolean consistent = TRUE;
 
 	if (self->index_text == NULL)
 		return tps_ca_local_save_index(self, error);
 	old_len = self->index_text->len;
 	tps_ca_index_append_entry_line(self->index_text, entry);
-	if (!tps_ca_local_write_file(self->index_path, self->index_text->str, self->index_text->len, 0600, error)) {
+	if (!tps_ca_local_append_index(self, self->index_text->str + old_len, self->index_text->len - old_len,
+				       old_len, &consistent, error)) {
 		g_string_truncate(self->index_text, old_len);
+		if (!consistent) {
+			g_string_free(self->index_text, TRUE);
+			self->index_text = NULL;
+		}
 		return FALSE;
 	}
 	return TRUE;
@@ -301,9 +367,63 @@ tps_ca_local_add_ext(X509 *cert, X509V3_CTX *ctx, int nid, const gchar *value, G
 	return TRUE;
 }
 
-/* A certificate for @pubkey named @subject, issued by @issuer (NULL: self-signed). */
+/* Puts the algorithm and key bits of @spki into @cert's subjectPublicKeyInfo as they are:
+ * X509_set_pubkey() of a provider key would encode it again and decode the encoding (two
+ * OpenSSL 3 coder lookups, which contend between session threads). FALSE, with nothing set,
+ * for algorithm parameters other than none, NULL, an OID or a SEQUENCE. */
+static gboolean
+tps_ca_local_copy_spki(X509 *cert, const X509_PUBKEY *spki)
+{
+	ASN1_OBJECT *key_alg = NULL;
+	const unsigned char *bits = NULL;
+	int n_bits = 0;
+	X509_ALGOR *alg = NULL;
+	const ASN1_OBJECT *obj = NULL;
+	int ptype = V_ASN1_UNDEF;
+	const void *pval = NULL;
+	ASN1_OBJECT *obj_copy;
+	void *pval_copy = NULL;
+	unsigned char *bits_copy;
+
+	if (X509_PUBKEY_get0_param(&key_alg, &bits, &n_bits, &alg, spki) != 1 || bits == NULL || n_bits <= 0 ||
+	    alg == NULL)
+		return FALSE;
+	X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+	switch (ptype) {
+	case V_ASN1_UNDEF:
+	case V_ASN1_NULL:
+		break;
+	case V_ASN1_OBJECT:
+		if (pval == NULL || (pval_copy = OBJ_dup(pval)) == NULL)
+			return FALSE;
+		break;
+	case V_ASN1_SEQUENCE:
+		if (pval == NULL || (pval_copy = ASN1_STRING_dup(pval)) == NULL)
+			return FALSE;
+		break;
+	default:
+		return FALSE;
+	}
+	obj_copy = OBJ_dup(obj);
+	bits_copy = OPENSSL_memdup(bits, (size_t)n_bits);
+	if (obj_copy == NULL || bits_copy == NULL ||
+	    X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), obj_copy, ptype, pval_copy, bits_copy, n_bits) != 1) {
+		ASN1_OBJECT_free(obj_copy);
+		OPENSSL_free(bits_copy);
+		if (ptype == V_ASN1_OBJECT)
+			ASN1_OBJECT_free(pval_copy);
+		else if (ptype == V_ASN1_SEQUENCE)
+			ASN1_STRING_free(pval_copy);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* A certificate for @pubkey named @subject, issued by @issuer (NULL: self-signed); when @spki
+ * (the encoding @pubkey came from) is given, its encoding is copied as it is. */
 static X509 *
 tps_ca_local_make_cert(EVP_PKEY *pubkey,
+		       const X509_PUBKEY *spki,
 		       const X509_NAME *subject,
 		       X509 *issuer,
 		       EVP_PKEY *signing_key,
@@ -325,7 +445,7 @@ tps_ca_local_make_cert(EVP_PKEY *pubkey,
 	    X509_set_issuer_name(cert, issuer != NULL ? X509_get_subject_name(issuer) : subject) != 1 ||
 	    ASN1_TIME_set(X509_getm_notBefore(cert), (time_t)not_before) == NULL ||
 	    ASN1_TIME_set(X509_getm_notAfter(cert), (time_t)not_after) == NULL ||
-	    X509_set_pubkey(cert, pubkey) != 1) {
+	    ((spki == NULL || !tps_ca_local_copy_spki(cert, spki)) && X509_set_pubkey(cert, pubkey) != 1)) {
 		tps_ca_set_openssl_error(error, TPS_ERROR_BACKEND, "building a certificate");
 		return NULL;
 	}
@@ -382,7 +502,7 @@ tps_ca_local_create(TpsCaLocal *self, const gchar *subject, guint validity_days,
 	}
 	if (!tps_ca_local_random_serial(serial, error))
 		return FALSE;
-	cert = tps_ca_local_make_cert(key, name, NULL, key, serial, now, now + (gint64)validity_days * 86400,
+	cert = tps_ca_local_make_cert(key, NULL, name, NULL, key, serial, now, now + (gint64)validity_days * 86400,
 				      exts, G_N_ELEMENTS(exts), error);
 	if (cert == NULL)
 		return FALSE;
@@ -437,6 +557,7 @@ tps_ca_local_open(TpsCaLocal *self, GError **error)
 	g_autoptr(BIO) bio = NULL;
 	g_autoptr(EVP_PKEY) key = NULL;
 	g_autoptr(X509) cert = NULL;
+	gboolean torn;
 
 	if (g_stat(self->key_path, &st) != 0) {
 		g_set_error(error, TPS_ERROR, TPS_ERROR_BACKEND, "cannot stat %s: %s", self->key_path,
@@ -484,12 +605,27 @@ tps_ca_local_open(TpsCaLocal *self, GError **error)
 	index_text = tps_ca_local_read_file(self->index_path, TPS_CA_INDEX_MAX_SIZE, &len, error);
 	if (index_text == NULL)
 		return FALSE;
+	/* issuances are appended (tps_ca_local_append_index()): a crash in the middle of one
+	 * leaves a partial last line, for a certificate that was never handed out */
+	torn = len > 0 && index_text[len - 1] != '\n';
+	if (torn) {
+		const gchar *nl = g_strrstr_len(index_text, (gssize)len, "\n");
+
+		g_warning("local CA: %s ends in a partial line (an interrupted issuance): dropping %" G_GSIZE_FORMAT " bytes",
+			  self->index_path, nl != NULL ? len - (gsize)(nl + 1 - index_text) : len);
+		len = nl != NULL ? (gsize)(nl + 1 - index_text) : 0;
+	}
 	self->index = tps_ca_index_parse(index_text, len, error);
 	if (self->index == NULL) {
 		g_prefix_error(error, "%s: ", self->index_path);
 		return FALSE;
 	}
-	self->index_text = g_string_new_len(index_text, (gssize)len);
+	if (torn) {
+		if (!tps_ca_local_save_index(self, error))
+			return FALSE;
+	} else {
+		self->index_text = g_string_new_len(index_text, (gssize)len);
+	}
 	self->key = g_steal_pointer(&key);
 	self->cert = g_steal_pointer(&cert);
 	return TRUE;
@@ -566,12 +702,60 @@ tps_ca_local_new(const gchar *dir, const gchar *subject, guint validity_days, GE
 
 /* ---- enrollment ---- */
 
-static EVP_PKEY *
-tps_ca_local_parse_spki(GBytes *spki, gboolean *is_ec, GError **error)
+/* A P-256 key in the one DER form it has (RFC 5480: id-ecPublicKey, namedCurve prime256v1,
+ * uncompressed point; what i2d_PUBKEY() and the enrollment give), taken apart without an
+ * OpenSSL 3 decoder lookup: the key from its point (on the curve, or NULL), the X509_PUBKEY
+ * from the same fields. NULL, nothing set, for any other input: the caller decodes that. */
+static X509_PUBKEY *
+tps_ca_local_parse_p256_spki(const guint8 *data, gsize len, EVP_PKEY **key)
+{
+	static const guint8 prefix[] = {
+	    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+	    0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+	};
+	const gsize point_len = 65;
+	g_autoptr(OSSL_PARAM_BLD) bld = NULL;
+	g_autoptr(OSSL_PARAM) params = NULL;
+	g_autoptr(EVP_PKEY_CTX) ctx = NULL;
+	g_autoptr(EVP_PKEY) pkey = NULL;
+	g_autoptr(TpsCaLocalPubkey) xpk = NULL;
+	unsigned char *bits;
+
+	if (len != sizeof(prefix) + point_len || memcmp(data, prefix, sizeof(prefix)) != 0 ||
+	    data[sizeof(prefix)] != 0x04)
+		return NULL;
+	bld = OSSL_PARAM_BLD_new();
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (bld == NULL || ctx == NULL ||
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, SN_X9_62_prime256v1, 0) != 1 ||
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, data + sizeof(prefix), point_len) != 1 ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+		ERR_clear_error();
+		return NULL;
+	}
+	xpk = X509_PUBKEY_new();
+	bits = OPENSSL_memdup(data + sizeof(prefix), point_len);
+	if (xpk == NULL || bits == NULL ||
+	    X509_PUBKEY_set0_param(xpk, OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT,
+				   OBJ_nid2obj(NID_X9_62_prime256v1), bits, (int)point_len) != 1) {
+		OPENSSL_free(bits);
+		ERR_clear_error();
+		return NULL;
+	}
+	*key = g_steal_pointer(&pkey);
+	return g_steal_pointer(&xpk);
+}
+
+/* The SubjectPublicKeyInfo, decoded once: its key (*@key, owned) is checked here and its
+ * encoding goes into the certificate as it is (tps_ca_local_copy_spki()). */
+static X509_PUBKEY *
+tps_ca_local_parse_spki(GBytes *spki, gboolean *is_ec, EVP_PKEY **key, GError **error)
 {
 	gsize len = 0;
 	const guint8 *data = spki != NULL ? g_bytes_get_data(spki, &len) : NULL;
 	const unsigned char *p = data;
+	g_autoptr(TpsCaLocalPubkey) xpk = NULL;
 	g_autoptr(EVP_PKEY) pkey = NULL;
 	g_autoptr(EVP_PKEY_CTX) pctx = NULL;
 
@@ -582,7 +766,15 @@ tps_ca_local_parse_spki(GBytes *spki, gboolean *is_ec, GError **error)
 		return NULL;
 	}
 	ERR_clear_error();
-	pkey = d2i_PUBKEY(NULL, &p, (long)len);
+	xpk = tps_ca_local_parse_p256_spki(data, len, &pkey);
+	if (xpk == NULL) {
+		xpk = d2i_X509_PUBKEY(NULL, &p, (long)len);
+		pkey = xpk != NULL ? X509_PUBKEY_get0(xpk) : NULL;
+		if (pkey != NULL && EVP_PKEY_up_ref(pkey) != 1)
+			pkey = NULL; /* still X509_PUBKEY's */
+	} else {
+		p = data + len;
+	}
 	if (pkey == NULL) {
 		tps_ca_set_openssl_error(error, TPS_ERROR_INVALID, "malformed SubjectPublicKeyInfo");
 		return NULL;
@@ -624,7 +816,8 @@ tps_ca_local_parse_spki(GBytes *spki, gboolean *is_ec, GError **error)
 		return NULL;
 	}
 	ERR_clear_error(); /* decoders may leave notes on the queue even when they succeed */
-	return g_steal_pointer(&pkey);
+	*key = g_steal_pointer(&pkey);
+	return g_steal_pointer(&xpk);
 }
 
 static X509_NAME *
@@ -656,7 +849,8 @@ tps_ca_local_enroll(TpsCaConnector *ca,
 {
 	TpsCaLocal *self = TPS_CA_LOCAL(ca);
 	const TpsCaLocalProfile *profile = NULL;
-	g_autoptr(EVP_PKEY) pubkey = NULL;
+	g_autoptr(TpsCaLocalPubkey) pubkey = NULL;
+	g_autoptr(EVP_PKEY) key = NULL;
 	g_autoptr(X509_NAME) subject = NULL;
 	g_autoptr(X509) cert = NULL;
 	g_autoptr(GBytes) der = NULL;
@@ -690,7 +884,7 @@ tps_ca_local_enroll(TpsCaConnector *ca,
 		g_prefix_error(error, "enrollment with %s: ", profile->id);
 		return NULL;
 	}
-	pubkey = tps_ca_local_parse_spki(spki_der, &is_ec, error);
+	pubkey = tps_ca_local_parse_spki(spki_der, &is_ec, &key, error);
 	if (pubkey == NULL) {
 		g_prefix_error(error, "enrollment with %s for token %s: ", profile->id, cuid);
 		return NULL;
@@ -714,7 +908,7 @@ tps_ca_local_enroll(TpsCaConnector *ca,
 			return NULL;
 		serial_text = tps_ca_serial_to_string(serial, sizeof(serial));
 	} while (tps_ca_index_lookup(self->index, serial_text) != NULL);
-	cert = tps_ca_local_make_cert(pubkey, subject, self->cert, self->key, serial, now, not_after, exts,
+	cert = tps_ca_local_make_cert(key, pubkey, subject, self->cert, self->key, serial, now, not_after, exts,
 				      G_N_ELEMENTS(exts), error);
 	if (cert == NULL)
 		return NULL;
@@ -726,6 +920,8 @@ tps_ca_local_enroll(TpsCaConnector *ca,
 		return NULL;
 	if (!tps_ca_local_save_index_added(self, tps_ca_index_lookup(self->index, serial_text), error)) {
 		tps_ca_index_remove(self->index, serial_text);
+		if (self->index_text == NULL)
+			tps_ca_local_restore_index(self);
 		return NULL;
 	}
 	g_debug("issued %s certificate %s for token %s", profile->id, serial_text, cuid);

@@ -11,7 +11,10 @@
  *                them), after every revocation or unrevocation that changed the index, and
  *                on each tps_ca_connector_get_crl(); a revoke/unrevoke whose CRL cannot be
  *                published is undone and fails (TPS_ERROR_BACKEND)
- * Every file is written atomically (temporary file + rename). A directory with only some of
+ * Every file is written atomically (temporary file + rename), except that an issuance appends
+ * its one line to index.txt and syncs it (fdatasync) before the certificate is returned; a
+ * partial last line left by a crash in that append is dropped when the CA is opened (with a
+ * warning; its certificate was never handed out). A directory with only some of
  * them is refused (TPS_ERROR_BACKEND naming the missing file) rather than silently re-created.
  *
  * Profiles (Dogtag's names, protocol.md 7.1): subject "UID=<user>, O=Token Key User" (plus

@@ -27,6 +27,10 @@ struct _TpsConnection {
 	gchar *client_address;
 	GCancellable *cancellable;	  /* the session's */
 	GCancellable *finish_cancellable; /* bounds finish */
+	/* a reference on the session cancellable's wakeup fd for the connection's life: every
+	 * blocking read or write waits on it, and without a holder GIO creates and closes an
+	 * eventfd for each wait */
+	gboolean holds_pollfd;
 
 	/* the deadline and the finish deadline fire from timeout sources on timer_context, or
 	 * (timer_context NULL) from the watchdog thread */
@@ -97,6 +101,8 @@ tps_connection_finalize(GObject *object)
 {
 	TpsConnection *self = TPS_CONNECTION(object);
 
+	if (self->holds_pollfd)
+		g_cancellable_release_fd(self->cancellable);
 	g_clear_object(&self->cancellable);
 	g_clear_object(&self->finish_cancellable);
 	g_clear_pointer(&self->timer_context, g_main_context_unref);
@@ -117,9 +123,12 @@ tps_connection_class_init(TpsConnectionClass *klass)
 static void
 tps_connection_init(TpsConnection *self)
 {
+	GPollFD pollfd;
+
 	g_mutex_init(&self->lock);
 	g_cond_init(&self->cond);
 	self->cancellable = g_cancellable_new();
+	self->holds_pollfd = g_cancellable_make_pollfd(self->cancellable, &pollfd);
 	self->finish_cancellable = g_cancellable_new();
 	self->operation = TOK_TPS_OPERATION_UNDEFINED;
 }

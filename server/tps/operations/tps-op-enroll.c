@@ -200,6 +200,26 @@ tps_op_enroll_verify_proof(const TokCoolkeyKeygenResult *result, GBytes *challen
 	return tps_op_enroll_verify_proof_full(result, TPS_KEY_ALGORITHM_RSA, challenge, error);
 }
 
+/* The SubjectPublicKeyInfo of a P-256 key (RFC 5480: id-ecPublicKey, namedCurve prime256v1,
+ * the uncompressed point) that tps_op_enroll_ec_key() accepted: the same bytes i2d_PUBKEY()
+ * gives, without an OpenSSL encoder lookup per key. */
+static GBytes *
+tps_op_enroll_spki_p256(GBytes *point)
+{
+	static const guint8 prefix[] = {
+	    0x30, 0x59,								  /* SEQUENCE, 89 */
+	    0x30, 0x13,								  /* SEQUENCE, 19 */
+	    0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,		  /* id-ecPublicKey */
+	    0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,	  /* prime256v1 */
+	    0x03, 0x42, 0x00,							  /* BIT STRING, 66, 0 unused */
+	};
+	GByteArray *der = g_byte_array_sized_new(sizeof(prefix) + TPS_OP_ENROLL_P256_POINT_SIZE);
+
+	g_byte_array_append(der, prefix, sizeof(prefix));
+	tok_byte_array_append_bytes(der, point);
+	return g_byte_array_free_to_bytes(der);
+}
+
 static GBytes *
 tps_op_enroll_spki(EVP_PKEY *pkey, GError **error)
 {
@@ -359,8 +379,11 @@ tps_op_enroll_generate(TpsSession *s,
 	pkey = tps_op_enroll_public_key(result, key->alg, error);
 	if (pkey == NULL || !tps_op_enroll_verify_with_key(result, pkey, challenge, error))
 		return NULL;
-	if (key->alg == TPS_KEY_ALGORITHM_EC_P256 && !tps_op_enroll_ec_attributes(result, &ek->ec_params, &ek->ec_point, error))
-		return NULL;
+	if (key->alg == TPS_KEY_ALGORITHM_EC_P256) {
+		if (!tps_op_enroll_ec_attributes(result, &ek->ec_params, &ek->ec_point, error))
+			return NULL;
+		return tps_op_enroll_spki_p256(result->ec_point);
+	}
 	return tps_op_enroll_spki(pkey, error);
 }
 

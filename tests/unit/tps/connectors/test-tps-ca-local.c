@@ -131,6 +131,16 @@ check_issued(Fixture *f, const TpsIssuedCert *ic, EVP_PKEY *key, guint32 want_ku
 	g_assert_cmpint(X509_verify(x, X509_get0_pubkey(ca)), ==, 1);
 	g_assert_cmpint(X509_check_issued(ca, x), ==, X509_V_OK);
 	g_assert_cmpint(EVP_PKEY_eq(X509_get0_pubkey(x), key), ==, 1);
+	/* the subjectPublicKeyInfo is the one enrolled, byte for byte */
+	{
+		g_autoptr(GBytes) want = spki_of(key);
+		unsigned char *got = NULL;
+		int got_len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &got);
+
+		g_assert_cmpint(got_len, >, 0);
+		g_assert_cmpmem(got, (gsize)got_len, g_bytes_get_data(want, NULL), g_bytes_get_size(want));
+		OPENSSL_free(got);
+	}
 	/* key usage, critical */
 	g_assert_cmpuint(X509_get_key_usage(x), ==, want_ku);
 	idx = X509_get_ext_by_NID(x, NID_key_usage, -1);
@@ -486,10 +496,9 @@ test_damaged_index(Fixture *f, gconstpointer data)
 	g_autofree gchar *path = g_build_filename(f->dir, "index.txt", NULL);
 	g_autofree gchar *good = NULL;
 	g_autofree gchar *line3 = NULL;
-	g_autofree gchar *truncated = NULL;
 	g_autofree gchar *dup = NULL;
 	g_autofree gchar *bad_field = NULL;
-	const gchar *want[] = {"line 3: no newline", "line 4: serial", "line 3: 9 tab-separated",
+	const gchar *want[] = {"line 3: ", "line 4: serial", "line 3: 9 tab-separated",
 			       "line 1: not \"esc-tps-ca-index 1\"", "CA index is empty",
 			       "line 2: not \"crl-number"};
 	gchar *variants[6];
@@ -498,10 +507,11 @@ test_damaged_index(Fixture *f, gconstpointer data)
 	g_assert_true(g_file_get_contents(path, &good, &len, NULL));
 	g_clear_object(&f->ca);
 	line3 = g_strdup(strchr(strchr(good, '\n') + 1, '\n') + 1);
-	truncated = g_strndup(good, len - 1);
 	dup = g_strconcat(good, line3, NULL);
 	bad_field = g_strndup(good, len - 1);
-	variants[0] = g_steal_pointer(&truncated);
+	/* a NUL inside the last line: not a partial append, refused */
+	variants[0] = g_strndup(good, len);
+	variants[0][len - 3] = '\0';
 	variants[1] = g_steal_pointer(&dup);
 	variants[2] = g_strconcat(bad_field, "\textra\n", NULL);
 	variants[3] = g_strconcat("esc-tps-ca-index 2", strchr(good, '\n'), NULL);
@@ -510,7 +520,7 @@ test_damaged_index(Fixture *f, gconstpointer data)
 	for (guint i = 0; i < G_N_ELEMENTS(variants); i++) {
 		g_autoptr(GError) error = NULL;
 		g_autoptr(TpsCaConnector) ca = NULL;
-		g_assert_true(g_file_set_contents(path, variants[i], -1, NULL));
+		g_assert_true(g_file_set_contents(path, variants[i], i == 0 ? (gssize)len : -1, NULL));
 		ca = tps_ca_local_new(f->dir, CA_SUBJECT, 3650, &error);
 		g_assert_null(ca);
 		g_assert_error(error, TPS_ERROR, TPS_ERROR_BACKEND);
@@ -520,6 +530,103 @@ test_damaged_index(Fixture *f, gconstpointer data)
 		g_free(variants[i]);
 	}
 	(void)a;
+}
+
+/* An issuance appends its line: a crash in the middle of that leaves a partial last line,
+ * which opening drops (that certificate was never returned); the earlier ones stay. */
+static void
+test_torn_append(Fixture *f, gconstpointer data)
+{
+	g_autoptr(TpsIssuedCert) a = enroll(f, TPS_CA_PROFILE_USER_SIGNING, f->ec_key, "alice", NULL);
+	g_autoptr(TpsIssuedCert) b = enroll(f, TPS_CA_PROFILE_USER_ENCRYPTION, f->ec_key, "bob", NULL);
+	g_autoptr(TpsIssuedCert) c = NULL;
+	g_autofree gchar *path = g_build_filename(f->dir, "index.txt", NULL);
+	g_autofree gchar *text = NULL;
+	g_autofree gchar *after = NULL;
+	g_autofree gchar *expect = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize len = 0;
+	const gchar *b_line;
+	gint reason = 0;
+	guint64 n = 0;
+
+	g_assert_true(g_file_get_contents(path, &text, &len, NULL));
+	b_line = strstr(text, b->serial);
+	g_assert_nonnull(b_line);
+	g_assert_nonnull(strstr(text, a->serial));
+	g_assert_true(text[len - 1] == '\n');
+	g_clear_object(&f->ca);
+
+	/* every cut inside b's line (keeping at least its first byte, up to its newline) */
+	for (gsize cut = (gsize)(b_line - text) + 1; cut < len; cut += 7) {
+		g_autofree gchar *reopened = NULL;
+		g_assert_true(g_file_set_contents(path, text, (gssize)cut, NULL));
+		g_test_expect_message("TpsConnectors", G_LOG_LEVEL_WARNING, "*partial line*");
+		f->ca = tps_ca_local_new(f->dir, CA_SUBJECT, 3650, &error);
+		g_test_assert_expected_messages();
+		g_assert_no_error(error);
+		g_assert_nonnull(f->ca);
+		/* rewritten without the partial line */
+		g_assert_true(g_file_get_contents(path, &reopened, NULL, NULL));
+		g_assert_cmpstr(reopened, ==, expect = g_strndup(text, (gsize)(b_line - text)));
+		g_clear_pointer(&expect, g_free);
+		g_clear_object(&f->ca);
+	}
+	f->ca = tps_ca_local_new(f->dir, CA_SUBJECT, 3650, &error);
+	g_assert_no_error(error);
+	/* b is unknown to the CA now, a is still there; issuance goes on appending */
+	g_assert_false(tps_ca_connector_revoke(f->ca, b->serial, 1, &error));
+	g_assert_error(error, TPS_ERROR, TPS_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	g_assert_true(tps_ca_connector_revoke(f->ca, a->serial, 1, &error));
+	g_assert_no_error(error);
+	g_assert_true(crl_lookup(f->ca, a->serial, &reason, &n));
+	c = enroll(f, TPS_CA_PROFILE_USER_SIGNING, f->ec_key, "carol", NULL);
+	g_assert_true(g_file_get_contents(path, &after, &len, NULL));
+	g_assert_nonnull(strstr(after, a->serial));
+	g_assert_null(strstr(after, b->serial));
+	g_assert_nonnull(strstr(after, c->serial));
+	g_assert_true(g_str_has_suffix(after, "\tcarol\n"));
+}
+
+/* An issuance whose line cannot be appended fails (TPS_ERROR_BACKEND) and leaves no trace:
+ * the next one works once the file is back. */
+static void
+test_append_fails(Fixture *f, gconstpointer data)
+{
+	g_autoptr(TpsIssuedCert) a = enroll(f, TPS_CA_PROFILE_USER_SIGNING, f->ec_key, "alice", NULL);
+	g_autoptr(TpsIssuedCert) b = NULL;
+	g_autoptr(TpsIssuedCert) c = NULL;
+	g_autoptr(GBytes) spki = spki_of(f->ec_key);
+	g_autofree gchar *path = g_build_filename(f->dir, "index.txt", NULL);
+	g_autofree gchar *aside = g_build_filename(f->dir, "index.aside", NULL);
+	g_autofree gchar *before = NULL;
+	g_autofree gchar *after = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(g_file_get_contents(path, &before, NULL, NULL));
+	/* a directory in its place: even root cannot append to that */
+	g_assert_cmpint(g_rename(path, aside), ==, 0);
+	g_assert_cmpint(g_mkdir(path, 0700), ==, 0);
+	b = tps_ca_connector_enroll(f->ca, TPS_CA_PROFILE_USER_SIGNING, CUID, "bob", spki, NULL, &error);
+	g_assert_null(b);
+	g_assert_error(error, TPS_ERROR, TPS_ERROR_BACKEND);
+	g_assert_nonnull(strstr(error->message, "index.txt"));
+	g_clear_error(&error);
+	g_assert_cmpint(g_rmdir(path), ==, 0);
+	g_assert_cmpint(g_rename(aside, path), ==, 0);
+
+	c = enroll(f, TPS_CA_PROFILE_USER_SIGNING, f->ec_key, "carol", NULL);
+	g_assert_true(g_file_get_contents(path, &after, NULL, NULL));
+	g_assert_true(g_str_has_prefix(after, before));
+	g_assert_true(g_str_has_suffix(after, "\tcarol\n"));
+	g_assert_null(strstr(after, "\tbob\n"));
+	g_assert_nonnull(strstr(after, a->serial));
+	g_clear_object(&f->ca);
+	f->ca = tps_ca_local_new(f->dir, CA_SUBJECT, 3650, &error);
+	g_assert_no_error(error);
+	g_assert_true(tps_ca_connector_revoke(f->ca, c->serial, 1, &error));
+	g_assert_no_error(error);
 }
 
 static void
@@ -990,6 +1097,8 @@ main(int argc, char **argv)
 	ADD("revoke/errors", test_revoke_errors);
 	ADD("persistence", test_persistence);
 	ADD("open/damaged-index", test_damaged_index);
+	ADD("open/torn-append", test_torn_append);
+	ADD("enroll/append-fails", test_append_fails);
 	ADD("open/incomplete", test_incomplete_dir);
 	ADD("threads", test_threads);
 	ADD("revoke/crl-published", test_crl_published);
