@@ -9,6 +9,7 @@
 #include <openssl/provider.h>
 #include <openssl/rand.h>
 
+#include "tok-bytes.h"
 #include "tok-error.h"
 #include "tok-gp-private.h"
 #include "tok-secret.h"
@@ -313,6 +314,73 @@ tok_gp_crypto_des3_cbc_zero_iv(TokGpCrypto *self,
 	const guint8 *kdata = tok_secret_get_data(key, &klen);
 
 	return tok_gp_crypto_des_cbc(self, encrypt, kdata, klen, iv, in, len, out, error);
+}
+
+GBytes *
+tok_gp_des3_encrypt_field(TokGpCrypto *crypto,
+			  TokSecret *s_enc,
+			  const gchar *scp,
+			  gboolean length_prefix,
+			  gboolean pad_always,
+			  const guint8 *data,
+			  gsize len,
+			  GError **error)
+{
+	g_autoptr(TokWipedByteArray) plain = g_byte_array_new();
+	g_autoptr(TokWipedByteArray) cipher = g_byte_array_new();
+
+	if (!tok_gp_check_des3_key(s_enc, scp, "S-ENC", error))
+		return NULL;
+	if (len > 255 || (len > 0 && data == NULL)) {
+		g_set_error(error,
+			    TOK_ERROR,
+			    TOK_ERROR_TOO_LARGE,
+			    "%s cannot encrypt a data field of %" G_GSIZE_FORMAT " bytes",
+			    scp,
+			    len);
+		return NULL;
+	}
+	if (length_prefix)
+		tok_byte_array_append_u8(plain, (guint8)len);
+	if (len > 0)
+		g_byte_array_append(plain, data, (guint)len);
+	if (pad_always || plain->len % 8 != 0)
+		tok_gp_pad80(plain, 8);
+	g_byte_array_set_size(cipher, plain->len);
+	if (!tok_gp_crypto_des3_cbc_zero_iv(crypto, TRUE, s_enc, plain->data, plain->len, cipher->data, error)) {
+		g_prefix_error(error, "%s encryption: ", scp);
+		return NULL;
+	}
+	return tok_bytes_new_wiped_take(g_steal_pointer(&cipher));
+}
+
+GByteArray *
+tok_gp_des3_decrypt_field(TokGpCrypto *crypto,
+			  TokSecret *s_enc,
+			  const gchar *scp,
+			  const guint8 *data,
+			  gsize len,
+			  GError **error)
+{
+	g_autoptr(TokWipedByteArray) plain = g_byte_array_new();
+
+	if (!tok_gp_check_des3_key(s_enc, scp, "S-ENC", error))
+		return NULL;
+	if (len == 0 || len % 8 != 0 || len > 256 || data == NULL) {
+		g_set_error(error,
+			    TOK_ERROR,
+			    TOK_ERROR_AUTH_FAILED,
+			    "%s encrypted data field of %" G_GSIZE_FORMAT " bytes is not whole blocks",
+			    scp,
+			    len);
+		return NULL;
+	}
+	g_byte_array_set_size(plain, (guint)len);
+	if (!tok_gp_crypto_des3_cbc_zero_iv(crypto, FALSE, s_enc, data, len, plain->data, error)) {
+		g_prefix_error(error, "%s decryption: ", scp);
+		return NULL;
+	}
+	return g_steal_pointer(&plain);
 }
 
 gboolean

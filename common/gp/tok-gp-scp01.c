@@ -160,30 +160,8 @@ tok_gp_scp01_encrypt(TokGpCrypto *crypto,
 		     gsize len,
 		     GError **error)
 {
-	g_autoptr(TokWipedByteArray) plain = g_byte_array_new();
-	g_autoptr(TokWipedByteArray) cipher = g_byte_array_new();
-
-	if (!tok_gp_check_des3_key(s_enc, "SCP01", "S-ENC", error))
-		return NULL;
-	if (len > 255 || (len > 0 && data == NULL)) {
-		g_set_error(error,
-			    TOK_ERROR,
-			    TOK_ERROR_TOO_LARGE,
-			    "SCP01 cannot encrypt a data field of %" G_GSIZE_FORMAT " bytes",
-			    len);
-		return NULL;
-	}
-	tok_byte_array_append_u8(plain, (guint8)len);
-	if (len > 0)
-		g_byte_array_append(plain, data, (guint)len);
-	if (plain->len % 8 != 0)
-		tok_gp_pad80(plain, 8);
-	g_byte_array_set_size(cipher, plain->len);
-	if (!tok_gp_crypto_des3_cbc_zero_iv(crypto, TRUE, s_enc, plain->data, plain->len, cipher->data, error)) {
-		g_prefix_error(error, "SCP01 encryption: ");
-		return NULL;
-	}
-	return tok_bytes_new_wiped_take(g_steal_pointer(&cipher));
+	/* Lc || data, padded only up to a whole block */
+	return tok_gp_des3_encrypt_field(crypto, s_enc, "SCP01", TRUE, FALSE, data, len, error);
 }
 
 GBytes *
@@ -193,25 +171,11 @@ tok_gp_scp01_decrypt(TokGpCrypto *crypto,
 		     gsize len,
 		     GError **error)
 {
-	g_autoptr(TokWipedByteArray) plain = g_byte_array_new();
+	g_autoptr(TokWipedByteArray) plain = tok_gp_des3_decrypt_field(crypto, s_enc, "SCP01", data, len, error);
 	gsize n;
 
-	if (!tok_gp_check_des3_key(s_enc, "SCP01", "S-ENC", error))
+	if (plain == NULL)
 		return NULL;
-	if (len == 0 || len % 8 != 0 || len > 256 || data == NULL) {
-		g_set_error(error,
-			    TOK_ERROR,
-			    TOK_ERROR_AUTH_FAILED,
-			    "SCP01 encrypted data field of %" G_GSIZE_FORMAT
-			    " bytes is not whole blocks",
-			    len);
-		return NULL;
-	}
-	g_byte_array_set_size(plain, (guint)len);
-	if (!tok_gp_crypto_des3_cbc_zero_iv(crypto, FALSE, s_enc, data, len, plain->data, error)) {
-		g_prefix_error(error, "SCP01 decryption: ");
-		return NULL;
-	}
 	/* Lc || data, then 80 00.. only if 1 + Lc was not a multiple of 8 */
 	n = plain->data[0];
 	if ((n + 1) % 8 == 0) {

@@ -297,28 +297,8 @@ tok_gp_scp02_encrypt(TokGpCrypto *crypto,
 		     gsize len,
 		     GError **error)
 {
-	g_autoptr(TokWipedByteArray) plain = g_byte_array_new();
-	g_autoptr(TokWipedByteArray) cipher = g_byte_array_new();
-
-	if (!tok_gp_check_des3_key(s_enc, "SCP02", "S-ENC", error))
-		return NULL;
-	if (len > 255 || (len > 0 && data == NULL)) {
-		g_set_error(error,
-			    TOK_ERROR,
-			    TOK_ERROR_TOO_LARGE,
-			    "SCP02 cannot encrypt a data field of %" G_GSIZE_FORMAT " bytes",
-			    len);
-		return NULL;
-	}
-	if (len > 0)
-		g_byte_array_append(plain, data, (guint)len);
-	tok_gp_pad80(plain, 8);
-	g_byte_array_set_size(cipher, plain->len);
-	if (!tok_gp_crypto_des3_cbc_zero_iv(crypto, TRUE, s_enc, plain->data, plain->len, cipher->data, error)) {
-		g_prefix_error(error, "SCP02 encryption: ");
-		return NULL;
-	}
-	return tok_bytes_new_wiped_take(g_steal_pointer(&cipher));
+	/* data, always padded */
+	return tok_gp_des3_encrypt_field(crypto, s_enc, "SCP02", FALSE, TRUE, data, len, error);
 }
 
 GBytes *
@@ -328,25 +308,11 @@ tok_gp_scp02_decrypt(TokGpCrypto *crypto,
 		     gsize len,
 		     GError **error)
 {
-	g_autoptr(TokWipedByteArray) plain = g_byte_array_new();
+	g_autoptr(TokWipedByteArray) plain = tok_gp_des3_decrypt_field(crypto, s_enc, "SCP02", data, len, error);
 	gsize n = 0;
 
-	if (!tok_gp_check_des3_key(s_enc, "SCP02", "S-ENC", error))
+	if (plain == NULL)
 		return NULL;
-	if (len == 0 || len % 8 != 0 || len > 256 || data == NULL) {
-		g_set_error(error,
-			    TOK_ERROR,
-			    TOK_ERROR_AUTH_FAILED,
-			    "SCP02 encrypted data field of %" G_GSIZE_FORMAT
-			    " bytes is not whole blocks",
-			    len);
-		return NULL;
-	}
-	g_byte_array_set_size(plain, (guint)len);
-	if (!tok_gp_crypto_des3_cbc_zero_iv(crypto, FALSE, s_enc, data, len, plain->data, error)) {
-		g_prefix_error(error, "SCP02 decryption: ");
-		return NULL;
-	}
 	if (!tok_gp_unpad80(plain->data, len, 8, &n)) {
 		g_set_error_literal(error,
 				    TOK_ERROR,
