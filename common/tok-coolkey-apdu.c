@@ -896,12 +896,12 @@ tok_coolkey_apdu_write_object_chunks(TokCoolkeyCla cla,
 	return g_steal_pointer(&chunks);
 }
 
-/* len(2) || bytes, with a 16-bit length check */
+/* len || bytes, the length in @width bytes (1 or 2, big-endian), checked to fit */
 static gboolean
-tok_coolkey_append_lv16(GByteArray *array, GBytes *bytes, const gchar *what, GError **error)
+tok_coolkey_append_lv(GByteArray *array, guint width, GBytes *bytes, const gchar *what, GError **error)
 {
 	gsize len = bytes != NULL ? g_bytes_get_size(bytes) : 0;
-	if (len > G_MAXUINT16) {
+	if (len > (width == 1 ? G_MAXUINT8 : G_MAXUINT16)) {
 		g_set_error(error,
 			    TOK_ERROR,
 			    TOK_ERROR_TOO_LARGE,
@@ -910,27 +910,10 @@ tok_coolkey_append_lv16(GByteArray *array, GBytes *bytes, const gchar *what, GEr
 			    len);
 		return FALSE;
 	}
-	tok_byte_array_append_u16_be(array, (guint16)len);
-	if (len > 0)
-		tok_byte_array_append_bytes(array, bytes);
-	return TRUE;
-}
-
-/* len(1) || bytes */
-static gboolean
-tok_coolkey_append_lv8(GByteArray *array, GBytes *bytes, const gchar *what, GError **error)
-{
-	gsize len = bytes != NULL ? g_bytes_get_size(bytes) : 0;
-	if (len > G_MAXUINT8) {
-		g_set_error(error,
-			    TOK_ERROR,
-			    TOK_ERROR_TOO_LARGE,
-			    "%s of %" G_GSIZE_FORMAT " bytes is too long",
-			    what,
-			    len);
-		return FALSE;
-	}
-	tok_byte_array_append_u8(array, (guint8)len);
+	if (width == 1)
+		tok_byte_array_append_u8(array, (guint8)len);
+	else
+		tok_byte_array_append_u16_be(array, (guint16)len);
 	if (len > 0)
 		tok_byte_array_append_bytes(array, bytes);
 	return TRUE;
@@ -994,10 +977,10 @@ tok_coolkey_apdu_compute_crypt(TokCoolkeyCla cla,
 	tok_byte_array_append_u8(body, (guint8)mode);
 	tok_byte_array_append_u8(body, (guint8)direction);
 	tok_byte_array_append_u8(body, (guint8)location);
-	if (!tok_coolkey_append_lv16(body, data, "COMPUTE CRYPT input", error))
+	if (!tok_coolkey_append_lv(body, 2, data, "COMPUTE CRYPT input", error))
 		return NULL;
 	if (signature != NULL && g_bytes_get_size(signature) > 0 &&
-	    !tok_coolkey_append_lv16(body, signature, "COMPUTE CRYPT signature", error))
+	    !tok_coolkey_append_lv(body, 2, signature, "COMPUTE CRYPT signature", error))
 		return NULL;
 	return tok_coolkey_build(cla,
 				 TOK_COOLKEY_INS_COMPUTE_CRYPT,
@@ -1025,7 +1008,7 @@ tok_coolkey_ecc_one_step(TokCoolkeyCla cla,
 	    !tok_coolkey_check_location(location, data, error))
 		return NULL;
 	tok_byte_array_append_u8(body, (guint8)location);
-	if (!tok_coolkey_append_lv16(body, data, "ECC input", error))
+	if (!tok_coolkey_append_lv(body, 2, data, "ECC input", error))
 		return NULL;
 	return tok_coolkey_build(cla,
 				 ins,
@@ -1129,9 +1112,9 @@ tok_coolkey_apdu_import_key_encrypted(const TokCoolkeyKeyPair *pair,
 	}
 	tok_byte_array_append_u32_be(body, object_id);
 	tok_byte_array_append_u8(body, (guint8)alg);
-	if (!tok_coolkey_append_lv8(body, wrapped_key, "wrapped key", error) ||
-	    !tok_coolkey_append_lv8(body, kcv, "key check value", error) ||
-	    !tok_coolkey_append_lv8(body, iv, "IV", error))
+	if (!tok_coolkey_append_lv(body, 1, wrapped_key, "wrapped key", error) ||
+	    !tok_coolkey_append_lv(body, 1, kcv, "key check value", error) ||
+	    !tok_coolkey_append_lv(body, 1, iv, "IV", error))
 		return NULL;
 	return tok_coolkey_build(TOK_COOLKEY_CLA_SECURE,
 				 TOK_COOLKEY_INS_IMPORT_KEY_ENCRYPTED,
@@ -1173,8 +1156,8 @@ tok_coolkey_generate_key(guint8 ins,
 	tok_byte_array_append_u16_be(body, key_size);
 	tok_byte_array_append_u8(body, 0x00); /* option */
 	tok_byte_array_append_u8(body, 0x00); /* type */
-	if (!tok_coolkey_append_lv8(body, wrapped_challenge, "wrapped challenge", error) ||
-	    !tok_coolkey_append_lv8(body, kcv, "key check value", error))
+	if (!tok_coolkey_append_lv(body, 1, wrapped_challenge, "wrapped challenge", error) ||
+	    !tok_coolkey_append_lv(body, 1, kcv, "key check value", error))
 		return NULL;
 	return tok_coolkey_build(TOK_COOLKEY_CLA_SECURE,
 				 ins,
