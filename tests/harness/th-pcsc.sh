@@ -31,10 +31,15 @@ th_pcsc__tail() {
 	tail -n 12 "$1" >&2 2>/dev/null || true
 }
 
+# Running, i.e. not gone and not a zombie: a card killed a moment ago stays a zombie until
+# this shell reaps it, and kill -0 still succeeds on it.
 th_pcsc__alive() {
-	local pid
+	local pid stat
 	pid=$(cat "$1" 2>/dev/null) || return 1
-	kill -0 "$pid" 2>/dev/null
+	kill -0 "$pid" 2>/dev/null || return 1
+	read -r stat < "/proc/$pid/stat" 2>/dev/null || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
 }
 
 th_pcsc_available() {

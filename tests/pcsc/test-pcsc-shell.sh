@@ -37,6 +37,12 @@ opensc-tool --list-readers | grep -Eq '^1 +Yes +.*Virtual PCD 00 01'
 
 # a card that dies is reported, not waited for
 kill -9 "$(cat "$W/card-0.pid")"
+# SIGKILL is delivered asynchronously: until the process has exited, the card is legitimately
+# still there. Wait (bounded) for it to be gone, then the wait below must report it dead.
+for _ in $(seq 100); do
+	th_pcsc__alive "$W/card-0.pid" || break
+	sleep 0.05
+done
 if th_pcsc_wait "$W" 0 5 present 2> /dev/null; then
 	echo "th_pcsc_wait did not notice the dead card" >&2
 	exit 1
